@@ -1,0 +1,116 @@
+// The router's whole configuration surface: one typed descriptor, read from prefixed nginx variables.
+// Every option is `$region_router_<snake_case_name>`; each has its own parser, and every error names the variable.
+
+export const VARIABLE_PREFIX = 'region_router_';
+
+export interface RouterConfig {
+  /** Region used when a request carries no usable region. Must be in the region table. */
+  defaultRegion: string;
+  /** Name of the wrapped token's payload claim that holds the region. */
+  claim: string;
+  /** Longest wrapped token (bytes) the router decodes; longer ones are ignored. */
+  maxTokenBytes: number;
+  /** Named location where a body-routed request continues (it proxies to the identity server). */
+  continueAt: string;
+}
+
+type Parser<T> = (raw: string, variable: string) => T;
+
+interface Option<T> {
+  parse: Parser<T>;
+  /** Absent means the option is required. */
+  fallback?: T;
+  doc: string;
+}
+
+type Descriptor = { [K in keyof RouterConfig]: Option<RouterConfig[K]> };
+
+function fail(variable: string, problem: string): Error {
+  return new Error('$' + variable + ' ' + problem);
+}
+
+// Region names are matched against the region table; this only keeps obviously foreign text out of it.
+export const REGION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+const regionName: Parser<string> = function (raw, variable) {
+  if (!REGION_NAME.test(raw)) {
+    throw fail(variable, 'must be a region name (letters, digits, "_" or "-"), got "' + raw + '"');
+  }
+  return raw;
+};
+
+const claimName: Parser<string> = function (raw, variable) {
+  if (!/^[A-Za-z0-9_:.$-]{1,64}$/.test(raw)) {
+    throw fail(variable, 'must be a JWT claim name (1-64 of letters, digits, "_:.$-"), got "' + raw + '"');
+  }
+  return raw;
+};
+
+function integer(min: number, max: number): Parser<number> {
+  return function (raw, variable) {
+    const n = /^[0-9]{1,9}$/.test(raw) ? parseInt(raw, 10) : NaN;
+    if (!(n >= min && n <= max)) {
+      throw fail(variable, 'must be a whole number from ' + min + ' to ' + max + ', got "' + raw + '"');
+    }
+    return n;
+  };
+}
+
+const namedLocation: Parser<string> = function (raw, variable) {
+  if (!/^@[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+    throw fail(variable, 'must be a named location such as @region_router_proxy, got "' + raw + '"');
+  }
+  return raw;
+};
+
+export const DESCRIPTOR: Descriptor = {
+  defaultRegion: {
+    parse: regionName,
+    doc: 'Region for requests that carry none (first visit, unknown or malformed values). Required; must be in the region table.',
+  },
+  claim: {
+    parse: claimName,
+    fallback: 'zone',
+    doc: "Wrapped-token payload claim holding the region (published examples of this pattern use zone or region).",
+  },
+  maxTokenBytes: {
+    parse: integer(64, 65536),
+    fallback: 16384,
+    doc: 'Longest wrapped token, in bytes, that is decoded; a longer one is ignored as a source.',
+  },
+  continueAt: {
+    parse: namedLocation,
+    fallback: '@region_router_proxy',
+    doc: 'Named location where a request continues once its body has been routed.',
+  },
+};
+
+/** `maxTokenBytes` -> `region_router_max_token_bytes` */
+export function variableName(option: string): string {
+  return VARIABLE_PREFIX + option.replace(/[A-Z]/g, function (c) { return '_' + c.toLowerCase(); });
+}
+
+/** Reads a variable; undefined or '' means "not set". */
+export type VariableLookup = (variable: string) => string | undefined;
+
+function readOption<T>(lookup: VariableLookup, key: string, option: Option<T>): T {
+  const variable = variableName(key);
+  const raw = lookup(variable);
+  if (raw === undefined || raw === '') {
+    if (option.fallback === undefined) {
+      throw fail(variable, 'is not set: declare it, e.g. `js_var $' + variable + ' ...;` in http {}');
+    }
+    return option.fallback;
+  }
+  return option.parse(raw.trim(), variable);
+}
+
+/** Reads and validates every option. Throws an Error whose message starts with the variable's name. */
+export function readConfig(lookup: VariableLookup): RouterConfig {
+  return {
+    defaultRegion: readOption(lookup, 'defaultRegion', DESCRIPTOR.defaultRegion),
+    claim: readOption(lookup, 'claim', DESCRIPTOR.claim),
+    maxTokenBytes: readOption(lookup, 'maxTokenBytes', DESCRIPTOR.maxTokenBytes),
+    continueAt: readOption(lookup, 'continueAt', DESCRIPTOR.continueAt),
+  };
+}

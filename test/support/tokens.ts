@@ -1,0 +1,19 @@
+// Mints wrapped tokens the way an identity server does: a signed JWT whose payload names the region.
+import { generateKeyPair, SignJWT } from 'jose';
+
+let keyPromise: ReturnType<typeof generateKeyPair> | undefined;
+
+export async function mintWrappedToken(claims: Record<string, unknown>, opts: { size?: number } = {}): Promise<string> {
+  keyPromise = keyPromise || generateKeyPair('RS256');
+  const { privateKey } = await keyPromise;
+  const payload: Record<string, unknown> = { iss: 'https://login.example.com', sub: 'opaque-ref', ...claims };
+  if (opts.size !== undefined) {
+    // pad to roughly the requested token size with an opaque reference, as real wrapped tokens carry
+    payload.ref = 'x'.repeat(Math.max(0, Math.floor((opts.size - 400) * 3 / 4)));
+  }
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'RS256', kid: 'test' })
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(privateKey);
+}
