@@ -16,28 +16,18 @@ export type ClaimReading =
   | { ok: true; region: string }
   | { ok: false; reason: string };
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const segmentIsBase64url = function (s: string): boolean {
-  // length % 4 == 1 can't come from any byte sequence
-  return s.length % 4 !== 1 && BASE64URL.test(s);
-};
+// Three non-empty base64url segments, matched in one pass: on njs 0.7.9 each scan of a 1 KB string
+// (indexOf, slice, regex) costs microseconds, so the token is read once (bench/README.md).
+const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 
 /** Splits a compact JWS into exactly three non-empty base64url segments. */
 export function splitToken(token: string): WrappedToken | undefined {
-  const first = token.indexOf('.');
-  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
-  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) >= 0) {
+  const m = COMPACT_JWS.exec(token);
+  // length % 4 == 1 can't come from any byte sequence
+  if (m === null || m[1].length % 4 === 1 || m[2].length % 4 === 1 || m[3].length % 4 === 1) {
     return undefined;
   }
-  const parts: WrappedToken = {
-    header: token.slice(0, first),
-    payload: token.slice(first + 1, second),
-    signature: token.slice(second + 1),
-  };
-  if (!segmentIsBase64url(parts.header) || !segmentIsBase64url(parts.payload) || !segmentIsBase64url(parts.signature)) {
-    return undefined;
-  }
-  return parts;
+  return { header: m[1], payload: m[2], signature: m[3] };
 }
 
 function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
