@@ -79,7 +79,7 @@ export function renderGateway(opts) {
   return `load_module ${JS_MODULE};
 ${head(opts.cpu, opts.asRoot)}
 http {${HTTP_COMMON}
-    js_path ${join(root, 'dist')};
+    js_path ${opts.dist || join(root, 'dist')};
     include ${join(root, 'nginx', 'http.conf')};
     include ${opts.regionsFile};
 

@@ -30,6 +30,9 @@ const COMPARISONS = [
   { id: 'floor_js_set_vs_static_get', num: 'floor_js_set', den: 'static_get' },
   { id: 'floor_js_content_vs_static_post', num: 'floor_js_content', den: 'static_post' },
   { id: 'floor_mirror_vs_static_post', num: 'floor_mirror', den: 'static_post' },
+  { id: 'cookie_vs_cookie_baseline', num: 'cookie', den: 'cookie_baseline' },
+  { id: 'bearer_vs_bearer_baseline', num: 'bearer', den: 'bearer_baseline' },
+  { id: 'form_vs_form_baseline', num: 'form', den: 'form_baseline' },
   { id: 'static_get_vs_plain_static_get', num: 'static_get', den: 'plain_static_get' },
 ];
 const P99_TARGET_US = 200;

@@ -4,7 +4,7 @@
 // rounds (shuffled order each round) so machine noise hits all alike; medians are reported.
 // Writes bench/results.json and the results section of bench/README.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -114,6 +114,24 @@ async function main() {
       running.push(nginx);
       gateways[regions] = { nginx, ports, worker: workerOf(nginx.prefix) };
     }
+    // --baseline REF: the same gateway with the bundle built from REF's src/, measured in the same rounds
+    const baselineRef = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : undefined;
+    let baseline;
+    if (baselineRef) {
+      const dir = join(work, 'baseline');
+      mkdirSync(dir);
+      const archive = spawnSync('sh', ['-c', 'git -C "$0" archive "$1" src build | tar -x -C "$2"', ROOT, baselineRef, dir], { stdio: 'inherit' });
+      if (archive.status !== 0) throw new Error('could not extract ' + baselineRef);
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      if (spawnSync(process.execPath, [join(dir, 'build', 'build.mjs')], { stdio: 'inherit' }).status !== 0) throw new Error('baseline build failed');
+      const ports = { static: await port(), map: await port(), identity: await port(), api: await port() };
+      const nginx = await support.startNginx(
+        renderGateway({ root: ROOT, dist: join(dir, 'dist'), regions: 2, regionsFile: join(work, 'regions-2.conf'), ports, upstreamPorts, cpu: SETTINGS.gatewayCpu, asRoot }),
+        Object.values(ports).map(function (p) { return { host: '127.0.0.1', port: p }; }));
+      running.push(nginx);
+      baseline = { nginx, ports, worker: workerOf(nginx.prefix) };
+    }
+
     const plainPorts = { static: await port() };
     const plainNginx = await support.startNginx(renderPlain({ ports: plainPorts, upstreamPorts, cpu: SETTINGS.gatewayCpu, asRoot }),
       [{ host: '127.0.0.1', port: plainPorts.static }]);
@@ -153,6 +171,12 @@ async function main() {
         add({ id: 'cookie_r' + regions, label: 'module: cookie GET, ' + regions + ' regions', gw, server: 'identity', headers: [COOKIE] });
         add({ id: 'bearer_r' + regions, label: 'module: bearer GET, ' + regions + ' regions', gw, server: 'api', headers: [bearer(1)] });
         add({ id: 'form_r' + regions, label: 'module: token POST, ' + regions + ' regions', gw, server: 'identity', headers: [FORM], body: 1 });
+      }
+    }
+    if (baseline) {
+      for (const id of ['cookie', 'bearer', 'form']) {
+        const v = variants.find(function (x) { return x.id === id; });
+        add({ id: id + '_baseline', label: v.label.replace('module:', 'module at ' + baselineRef + ':'), gw: baseline, server: v.server, headers: v.headers, body: v.body });
       }
     }
     const only = process.argv.indexOf('--only');
@@ -239,7 +263,7 @@ async function main() {
     };
     const table = formatTable(results);
     process.stdout.write(table + '\n');
-    if (!QUICK && only < 0) {
+    if (!QUICK && only < 0 && !baseline) {
       writeFileSync(join(BENCH, 'results.json'), JSON.stringify(results, null, 2) + '\n');
       const readmePath = join(BENCH, 'README.md');
       const readme = readFileSync(readmePath, 'utf8');

@@ -21,6 +21,8 @@ export type FieldValue =
 
 export interface Form {
   field(name: string): FieldValue;
+  /** The value as sent, still encoded: undefined when absent, null when sent more than once. */
+  encoded(name: string): string | null | undefined;
 }
 
 const ABSENT: FieldValue = { state: 'absent' };
@@ -49,6 +51,9 @@ export function parseForm(body: string): Form {
     raw[name] = name in raw ? null : value;
   }
   return {
+    encoded: function (name: string): string | null | undefined {
+      return name in raw ? raw[name] : undefined;
+    },
     field: function (name: string): FieldValue {
       if (!(name in raw)) {
         return ABSENT;

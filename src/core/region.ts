@@ -1,8 +1,8 @@
 // Finds the home region of one request: request view -> sources -> region.
-import { RouterConfig, REGION_NAME } from './config';
+import { isRegionName, RouterConfig } from './config';
 import { formDecode, parseForm } from './form';
 import { TokenField, tokenFields } from './message';
-import { readRegionClaim, TokenVerifier } from './wrapped-token';
+import { COMPACT_JWS, readMatchedRegionClaim, readRegionClaim, TokenVerifier } from './wrapped-token';
 
 /** What the router can see of a request. Every value is raw, as it came from the client. */
 export interface RequestView {
@@ -39,10 +39,15 @@ export interface Decision {
 
 interface Candidate {
   source: Source;
+  /** The token; '' when `matched` holds it. */
   token: string;
+  /** The token's three segments at [1..3], when it was matched as a compact JWS while it was found. */
+  matched?: string[];
 }
 
 const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+\/-]+=*) *$/; // RFC 6750 2.1, scheme case-insensitive
+// The common case in one scan: a bearer token that is a compact JWS (its alphabet is within BEARER's).
+const BEARER_JWS = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+) *$/;
 
 function bearerToken(authorization: string): string | undefined {
   const m = BEARER.exec(authorization);
@@ -50,7 +55,7 @@ function bearerToken(authorization: string): string | undefined {
 }
 
 function lookUp(table: RegionTable, candidate: string): string | undefined {
-  return REGION_NAME.test(candidate) ? table(candidate) : undefined;
+  return isRegionName(candidate) ? table(candidate) : undefined;
 }
 
 /** Wrapped tokens of the request, in precedence order: the message's own field, then bearer, then id_token_hint. */
@@ -60,6 +65,13 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
     const form = parseForm(view.form);
     const fields = tokenFields(form);
     for (let i = 0; i < fields.length; i++) {
+      // A value that is a compact JWS as sent has no '+' or '%': decoding would not change it.
+      const encoded = form.encoded(fields[i]);
+      const matched = typeof encoded === 'string' ? COMPACT_JWS.exec(encoded) : null;
+      if (matched !== null) {
+        found.push({ source: fields[i], token: '', matched: matched });
+        continue;
+      }
       const field = form.field(fields[i]);
       if (field.state === 'present') {
         found.push({ source: fields[i], token: field.value });
@@ -69,8 +81,11 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
     }
   }
   if (view.authorization !== undefined && view.authorization.length > 0) {
-    const bearer = bearerToken(view.authorization);
-    if (bearer !== undefined) {
+    const matched = BEARER_JWS.exec(view.authorization);
+    const bearer = matched === null ? bearerToken(view.authorization) : undefined;
+    if (matched !== null) {
+      found.push({ source: 'bearer', token: '', matched: matched });
+    } else if (bearer !== undefined) {
       found.push({ source: 'bearer', token: bearer });
     }
   }
@@ -106,7 +121,9 @@ export function decideRegion(
   const candidates = tokenCandidates(view, notes);
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i];
-    const reading = readRegionClaim(c.token, config.claim, config.maxTokenBytes, verify);
+    const reading = c.matched !== undefined
+      ? readMatchedRegionClaim(c.matched, config.claim, config.maxTokenBytes, verify)
+      : readRegionClaim(c.token, config.claim, config.maxTokenBytes, verify);
     if (!reading.ok) {
       notes.push({ level: 'info', message: 'wrapped token in ' + c.source + ' ' + reading.reason + '; not used' });
       continue;

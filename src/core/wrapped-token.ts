@@ -16,18 +16,25 @@ export type ClaimReading =
   | { ok: true; region: string }
   | { ok: false; reason: string };
 
-// Three non-empty base64url segments, matched in one pass: on njs 0.7.9 each scan of a 1 KB string
-// (indexOf, slice, regex) costs microseconds, so the token is read once (bench/README.md).
-const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
+// Three non-empty base64url segments, matched in one pass: on njs 0.7.9 every scan of a 1 KB string
+// (indexOf, slice, regex) costs microseconds, so a token is scanned once (bench/README.md).
+export const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
+
+/**
+ * The segments of a token, as matched by COMPACT_JWS (or a pattern that ends like it) at m[1..3].
+ * Undefined when a segment can't be base64url: length % 4 == 1 comes from no byte sequence.
+ */
+function segments(m: string[]): WrappedToken | undefined {
+  if (m[1].length % 4 === 1 || m[2].length % 4 === 1 || m[3].length % 4 === 1) {
+    return undefined;
+  }
+  return { header: m[1], payload: m[2], signature: m[3] };
+}
 
 /** Splits a compact JWS into exactly three non-empty base64url segments. */
 export function splitToken(token: string): WrappedToken | undefined {
   const m = COMPACT_JWS.exec(token);
-  // length % 4 == 1 can't come from any byte sequence
-  if (m === null || m[1].length % 4 === 1 || m[2].length % 4 === 1 || m[3].length % 4 === 1) {
-    return undefined;
-  }
-  return { header: m[1], payload: m[2], signature: m[3] };
+  return m === null ? undefined : segments(m);
 }
 
 function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
@@ -43,6 +50,8 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
   return value as Record<string, unknown>;
 }
 
+const TOO_LONG: ClaimReading = { ok: false, reason: 'is longer than $region_router_max_token_bytes' };
+
 /**
  * Reads the region claim of a wrapped token. Never throws: every failure is a reason, and no reason
  * contains any part of the token, so reasons are safe to log.
@@ -57,9 +66,28 @@ export function readRegionClaim(
     return { ok: false, reason: 'is empty' };
   }
   if (token.length > maxTokenBytes) {
-    return { ok: false, reason: 'is longer than $region_router_max_token_bytes' };
+    return TOO_LONG;
   }
-  const parts = splitToken(token);
+  return readClaim(splitToken(token), claim, verify);
+}
+
+/**
+ * readRegionClaim for a token its caller already matched: m[1..3] are its three segments, as
+ * COMPACT_JWS captures them (the bearer and form paths match the token while finding it).
+ */
+export function readMatchedRegionClaim(
+  m: string[],
+  claim: string,
+  maxTokenBytes: number,
+  verify?: TokenVerifier,
+): ClaimReading {
+  if (m[1].length + m[2].length + m[3].length + 2 > maxTokenBytes) {
+    return TOO_LONG;
+  }
+  return readClaim(segments(m), claim, verify);
+}
+
+function readClaim(parts: WrappedToken | undefined, claim: string, verify?: TokenVerifier): ClaimReading {
   if (parts === undefined) {
     return { ok: false, reason: 'is not a JWT (three base64url segments)' };
   }
