@@ -55,6 +55,7 @@ export function summarize(input) {
       p50_us: median(pick('p50_us')),
       p99_us: median(pick('p99_us')),
       cpu_us_per_request: median(pick('cpu_us')),
+      gateway_busy: median(pick('gateway_busy')),
       requests_per_round: median(pick('requests')),
       rps_spread: spread(pick('rps')),
       cpu_spread: spread(pick('cpu_us')),
@@ -115,10 +116,10 @@ export function formatTable(results) {
     pct(results.noise.max_foreign_cpu_on_gateway_core) + ' of the gateway\'s core; 1-minute load average ' +
     m.loadavg_1m.map(f2).join(' -> ') + '.');
   lines.push('');
-  lines.push('| variant | req/s | p50 ms | p99 ms | gateway CPU us/request |');
-  lines.push('|---|---:|---:|---:|---:|');
+  lines.push('| variant | req/s | p50 ms | p99 ms | gateway CPU us/request | gateway core busy |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
   for (const v of Object.values(results.variants)) {
-    lines.push('| ' + v.label + ' | ' + f0(v.rps) + ' | ' + ms(v.p50_us) + ' | ' + ms(v.p99_us) + ' | ' + f2(v.cpu_us_per_request) + ' |');
+    lines.push('| ' + v.label + ' | ' + f0(v.rps) + ' | ' + ms(v.p50_us) + ' | ' + ms(v.p99_us) + ' | ' + f2(v.cpu_us_per_request) + ' | ' + pct(v.gateway_busy) + ' |');
   }
   lines.push('');
   lines.push('| comparison (paired per round, median) | req/s ratio | added CPU us/request | added p99 ms | CPU over map, us | targets |');

@@ -219,6 +219,8 @@ async function main() {
         p50_us: r.p50_us,
         p99_us: r.p99_us,
         cpu_us: ticks * TICK_US / r.requests,
+        // below about 0.95 the gateway was not the bottleneck: req/s then says more about the load side
+        gateway_busy: ticks * TICK_US / r.duration_us,
         requests: r.requests,
         // share of the gateway's core used by anything but the gateway worker during the run
         foreign: Math.max(0, (core1.busy - core0.busy - ticks) / (core1.total - core0.total)),
@@ -263,7 +265,7 @@ async function main() {
     };
     const table = formatTable(results);
     process.stdout.write(table + '\n');
-    if (!QUICK && only < 0 && !baseline) {
+    if (!QUICK && only < 0) {
       writeFileSync(join(BENCH, 'results.json'), JSON.stringify(results, null, 2) + '\n');
       const readmePath = join(BENCH, 'README.md');
       const readme = readFileSync(readmePath, 'utf8');
