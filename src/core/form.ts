@@ -25,14 +25,12 @@ export interface Form {
   encoded(name: string): string | null | undefined;
 }
 
-const ABSENT: FieldValue = { state: 'absent' };
-const AMBIGUOUS: FieldValue = { state: 'ambiguous' };
-const MALFORMED: FieldValue = { state: 'malformed' };
-
 /**
  * Indexes a form body by field name. Values stay encoded until asked for, so only the fields that
  * decide the route are decoded. A pair whose name can't be decoded is dropped.
  */
+// (Results are built per call, not kept in module constants: njs 0.7.9 runs the module's top level
+// again for every request, so each constant object costs every request, form or not.)
 export function parseForm(body: string): Form {
   const raw: Record<string, string | null> = Object.create(null);
   const pairs = body.split('&');
@@ -56,14 +54,14 @@ export function parseForm(body: string): Form {
     },
     field: function (name: string): FieldValue {
       if (!(name in raw)) {
-        return ABSENT;
+        return { state: 'absent' };
       }
       const encoded = raw[name];
       if (encoded === null) {
-        return AMBIGUOUS;
+        return { state: 'ambiguous' };
       }
       const value = formDecode(encoded);
-      return value === undefined ? MALFORMED : { state: 'present', value: value };
+      return value === undefined ? { state: 'malformed' } : { state: 'present', value: value };
     },
   };
 }

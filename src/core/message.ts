@@ -14,28 +14,32 @@ export type TokenField =
   | 'access_token'
   | 'id_token_hint';
 
-const FIELDS_BY_GRANT: Record<string, TokenField[]> = {
-  authorization_code: ['code'], // RFC 6749 4.1.3
-  refresh_token: ['refresh_token'], // RFC 6749 6
-  'urn:ietf:params:oauth:grant-type:token-exchange': ['subject_token', 'actor_token'], // RFC 8693 2.1
-  'urn:ietf:params:oauth:grant-type:device_code': ['device_code'], // RFC 8628 3.4
-  'urn:openid:params:grant-type:ciba': ['auth_req_id'], // OpenID CIBA 10.1
-};
-
-// Requests without grant_type: introspection and revocation (RFC 7662, RFC 7009) send `token`,
-// userinfo by POST sends `access_token` (RFC 6750 2.2), RP-initiated logout by POST sends `id_token_hint`.
-const FIELDS_WITHOUT_GRANT: TokenField[] = ['token', 'access_token', 'id_token_hint'];
-
-const NONE: TokenField[] = [];
+// A switch, not a table: njs 0.7.9 runs the module's top level again for every request, so constant
+// objects there cost every request, form or not (bench/README.md).
+function fieldsOfGrant(grant: string): TokenField[] {
+  switch (grant) {
+    case 'authorization_code':
+      return ['code']; // RFC 6749 4.1.3
+    case 'refresh_token':
+      return ['refresh_token']; // RFC 6749 6
+    case 'urn:ietf:params:oauth:grant-type:token-exchange':
+      return ['subject_token', 'actor_token']; // RFC 8693 2.1
+    case 'urn:ietf:params:oauth:grant-type:device_code':
+      return ['device_code']; // RFC 8628 3.4
+    case 'urn:openid:params:grant-type:ciba':
+      return ['auth_req_id']; // OpenID CIBA 10.1
+    default:
+      return []; // other grants (client_credentials, password, ...) carry none
+  }
+}
 
 /** The fields to look at, in order, for this message. Other grants (client_credentials, password, ...) carry none. */
 export function tokenFields(form: Form): TokenField[] {
   const grant = form.field('grant_type');
   if (grant.state === 'absent') {
-    return FIELDS_WITHOUT_GRANT;
+    // Requests without grant_type: introspection and revocation (RFC 7662, RFC 7009) send `token`,
+    // userinfo by POST sends `access_token` (RFC 6750 2.2), RP-initiated logout by POST sends `id_token_hint`.
+    return ['token', 'access_token', 'id_token_hint'];
   }
-  if (grant.state !== 'present' || !Object.prototype.hasOwnProperty.call(FIELDS_BY_GRANT, grant.value)) {
-    return NONE;
-  }
-  return FIELDS_BY_GRANT[grant.value];
+  return grant.state === 'present' ? fieldsOfGrant(grant.value) : [];
 }

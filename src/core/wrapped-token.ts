@@ -50,7 +50,9 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
   return value as Record<string, unknown>;
 }
 
-const TOO_LONG: ClaimReading = { ok: false, reason: 'is longer than $region_router_max_token_bytes' };
+function tooLong(): ClaimReading {
+  return { ok: false, reason: 'is longer than $region_router_max_token_bytes' };
+}
 
 /**
  * Reads the region claim of a wrapped token. Never throws: every failure is a reason, and no reason
@@ -66,7 +68,7 @@ export function readRegionClaim(
     return { ok: false, reason: 'is empty' };
   }
   if (token.length > maxTokenBytes) {
-    return TOO_LONG;
+    return tooLong();
   }
   return readClaim(splitToken(token), claim, verify);
 }
@@ -82,7 +84,7 @@ export function readMatchedRegionClaim(
   verify?: TokenVerifier,
 ): ClaimReading {
   if (m[1].length + m[2].length + m[3].length + 2 > maxTokenBytes) {
-    return TOO_LONG;
+    return tooLong();
   }
   return readClaim(segments(m), claim, verify);
 }
