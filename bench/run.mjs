@@ -22,8 +22,8 @@ function option(name, fallback) {
 }
 const QUICK = process.argv.includes('--quick');
 const SETTINGS = {
-  rounds: option('rounds', QUICK ? 2 : 5),
-  seconds: option('seconds', QUICK ? 1 : 2),
+  rounds: option('rounds', QUICK ? 2 : 8),
+  seconds: option('seconds', 1),
   warmupSeconds: 1,
   connections: option('connections', 16),
   gatewayCpu: 0,
@@ -203,12 +203,12 @@ async function main() {
       SETTINGS.connections + ' connections; gateway on CPU ' + SETTINGS.gatewayCpu + ', wrk on CPU ' + SETTINGS.loadCpu +
       ', upstream on CPU ' + SETTINGS.upstreamCpu);
 
-    const measure = async function (v, seconds) {
+    const measure = async function (v, seconds, connections) {
       // --perf: a CPU profile of the gateway worker per variant (perf report -i <file> shows where time goes)
       const perf = PERF_DIR ? spawn('perf', ['record', '-q', '-F', '2000', '-p', String(v.gw.worker), '-o', join(PERF_DIR, v.id + '.data'), '--', 'sleep', String(seconds)], { stdio: 'ignore' }) : undefined;
       const before = cpuTicks(v.gw.worker);
       const core0 = coreTicks(SETTINGS.gatewayCpu);
-      const r = await runWrk({ cpu: SETTINGS.loadCpu, connections: SETTINGS.connections, seconds, script: join(BENCH, 'report.lua'),
+      const r = await runWrk({ cpu: SETTINGS.loadCpu, connections: connections || SETTINGS.connections, seconds, script: join(BENCH, 'report.lua'),
         headers: v.headers, url: v.url, bodyFile: v.bodyFile });
       const ticks = cpuTicks(v.gw.worker) - before;
       const core1 = coreTicks(SETTINGS.gatewayCpu);
@@ -235,9 +235,16 @@ async function main() {
     const load = [loadavg()[0]];
     const samples = {};
     for (const v of variants) samples[v.id] = [];
+    // Latency without queueing: one connection, one request at a time, for the main paths. Under full load
+    // (the other runs) latency is mostly waiting behind other requests, i.e. throughput.
+    const LATENCY_IDS = ['static_get', 'static_post', 'map', 'cookie', 'bearer', 'form'];
+    const latencyVariants = variants.filter(function (v) { return LATENCY_IDS.includes(v.id); });
+    const latency = {};
+    for (const v of latencyVariants) latency[v.id] = [];
     for (let round = 0; round < SETTINGS.rounds; round++) {
       const order = shuffled(variants, round + 1);
       for (const v of order) samples[v.id].push(await measure(v, SETTINGS.seconds));
+      for (const v of shuffled(latencyVariants, round + 101)) latency[v.id].push(await measure(v, SETTINGS.seconds, 1));
       load.push(loadavg()[0]);
       log('bench: round ' + (round + 1) + '/' + SETTINGS.rounds + ' done');
     }
@@ -252,7 +259,7 @@ async function main() {
       if (/\[alert\]|\[emerg\]|\[error\]|exited on signal/.test(gw.nginx.errorLog())) throw new Error('gateway error log:\n' + gw.nginx.errorLog());
     }
 
-    const results = summarize({ variants, samples, memory, settings: SETTINGS, quick: QUICK });
+    const results = summarize({ variants, samples, latency, memory, settings: SETTINGS, quick: QUICK });
     results.machine = {
       date: new Date().toISOString(),
       cores: cpus().length,
