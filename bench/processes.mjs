@@ -39,7 +39,8 @@ export function coreTicks(cpu) {
   const line = readFileSync('/proc/stat', 'utf8').split('\n').find(function (l) { return l.startsWith('cpu' + cpu + ' '); });
   const n = line.trim().split(/\s+/).slice(1).map(Number);
   const total = n.reduce(function (a, b) { return a + b; }, 0);
-  return { busy: total - n[3] - n[4], total: total };
+  // steal: time the hypervisor gave this virtual CPU to someone else
+  return { busy: total - n[3] - n[4] - n[7], steal: n[7], total: total };
 }
 
 /**

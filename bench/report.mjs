@@ -66,6 +66,7 @@ export function summarize(input) {
       rps_spread: spread(pick('rps')),
       cpu_spread: spread(pick('cpu_us')),
       foreign_cpu_on_gateway_core: median(pick('foreign')),
+      steal_on_gateway_core: median(pick('steal')),
       rounds: s,
     };
   }
@@ -103,6 +104,7 @@ export function summarize(input) {
       median_rps_spread: median(allRounds.map(function (v) { return v.rps_spread; })),
       median_cpu_spread: median(allRounds.map(function (v) { return v.cpu_spread; })),
       max_foreign_cpu_on_gateway_core: Math.max.apply(null, allRounds.map(function (v) { return v.foreign_cpu_on_gateway_core; })),
+      max_steal_on_gateway_core: Math.max.apply(null, allRounds.map(function (v) { return v.steal_on_gateway_core; })),
     },
     variants,
     latency_one_connection: latencySummary(input.latency || {}),
@@ -141,7 +143,8 @@ export function formatTable(results) {
   lines.push('');
   lines.push('Noise: req/s moved ' + pct(results.noise.median_rps_spread) + ' and CPU/request ' + pct(results.noise.median_cpu_spread) +
     ' between rounds (median of (max-min)/median over variants); other processes took up to ' +
-    pct(results.noise.max_foreign_cpu_on_gateway_core) + ' of the gateway\'s core; 1-minute load average ' +
+    pct(results.noise.max_foreign_cpu_on_gateway_core) + ' of the gateway\'s core and the hypervisor (steal) up to ' +
+    pct(results.noise.max_steal_on_gateway_core) + '; 1-minute load average ' +
     m.loadavg_1m.map(f2).join(' -> ') + '.');
   lines.push('');
   lines.push('| variant | req/s | p50 ms | p99 ms | gateway CPU us/request | best round | gateway core busy |');

@@ -224,6 +224,7 @@ async function main() {
         requests: r.requests,
         // share of the gateway's core used by anything but the gateway worker during the run
         foreign: Math.max(0, (core1.busy - core0.busy - ticks) / (core1.total - core0.total)),
+        steal: (core1.steal - core0.steal) / (core1.total - core0.total),
       };
     };
 
