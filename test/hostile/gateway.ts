@@ -1,0 +1,57 @@
+// The system under test for the hostile and fault suites: Debian's nginx with the built bundle and the
+// shipped example config, four echo upstreams (eu/us x identity/api) and a sentinel that no request may
+// reach. Written against test/support so it can later point at the containerised harness (issue #3).
+import { startEchoUpstream } from '../support/echo-upstream.mjs';
+import { freePort, renderExample, RunningNginx, startNginx } from '../support/nginx';
+
+export type Upstream = Awaited<ReturnType<typeof startEchoUpstream>>;
+
+export interface Gateway {
+  nginx: RunningNginx;
+  identityPort: number;
+  apiPort: number;
+  /** Keyed 'eu/identity', 'us/api', ... */
+  upstreams: Record<string, Upstream>;
+  /** The example's port of each upstream (8101, ...) -> the port it runs on here. */
+  ports: Record<number, number>;
+  sentinel: Upstream;
+  stop(): Promise<void>;
+}
+
+export const UPSTREAMS: [number, string, string][] = [
+  [8101, 'eu', 'identity'], [8102, 'us', 'identity'], [8111, 'eu', 'api'], [8112, 'us', 'api'],
+];
+
+export interface GatewayOptions {
+  /** Rewrites the rendered example config (e.g. shorter timeouts, a failover opt-in) before nginx starts. */
+  edit?: (conf: string) => string;
+}
+
+export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+  const upstreams: Record<string, Upstream> = {};
+  const ports: Record<number, number> = {};
+  for (const u of UPSTREAMS) {
+    const echo = await startEchoUpstream({ region: u[1], service: u[2] });
+    upstreams[u[1] + '/' + u[2]] = echo;
+    ports[u[0]] = echo.port;
+  }
+  const sentinel = await startEchoUpstream({ region: 'sentinel', service: 'not-configured' });
+  ports[8080] = await freePort();
+  ports[8090] = await freePort();
+  let conf = renderExample(ports);
+  if (opts.edit) conf = opts.edit(conf);
+  const nginx = await startNginx(conf, [{ host: '127.0.0.1', port: ports[8080] }, { host: '127.0.0.1', port: ports[8090] }]);
+  return {
+    nginx, identityPort: ports[8080], apiPort: ports[8090], upstreams, ports, sentinel,
+    stop: async function () {
+      await nginx.stop();
+      for (const k of Object.keys(upstreams)) await upstreams[k].close();
+      await sentinel.close();
+    },
+  };
+}
+
+/** Lines of the error log that say a worker or njs broke. */
+export function crashLines(errorLog: string): string[] {
+  return errorLog.split('\n').filter(function (l) { return /exited on signal|\[alert\]|\[emerg\]|js exception|js error/i.test(l); });
+}
