@@ -1,6 +1,9 @@
 // The system under test for the hostile and fault suites: Debian's nginx with the built bundle and the
 // shipped example config, four echo upstreams (eu/us x identity/api) and a sentinel that no request may
 // reach. Written against test/support so it can later point at the containerised harness (issue #3).
+import { readFileSync } from 'node:fs';
+import { createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
 import { startEchoUpstream } from '../support/echo-upstream.mjs';
 import { freePort, renderExample, RunningNginx, startNginx } from '../support/nginx';
 
@@ -15,6 +18,10 @@ export interface Gateway {
   /** The example's port of each upstream (8101, ...) -> the port it runs on here. */
   ports: Record<number, number>;
   sentinel: Upstream;
+  /** Takes a region's upstream down (its port then refuses connections). */
+  stopUpstream(key: string): Promise<void>;
+  /** `nginx -s reload`: SIGHUP to the master. */
+  reload(): void;
   stop(): Promise<void>;
 }
 
@@ -25,15 +32,45 @@ export const UPSTREAMS: [number, string, string][] = [
 export interface GatewayOptions {
   /** Rewrites the rendered example config (e.g. shorter timeouts, a failover opt-in) before nginx starts. */
   edit?: (conf: string) => string;
+  /** Upstreams that are broken from the start: 'refuse' (nothing listens) or 'hang' (accepts, never answers). */
+  faulty?: Record<string, 'refuse' | 'hang'>;
+}
+
+/** A server that accepts connections and never answers: an upstream that timed out. */
+function startHangingUpstream(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer(function (s) { sockets.push(s); s.on('error', function () { /* nginx gave up */ }); });
+  return new Promise(function (resolve) {
+    server.listen(0, '127.0.0.1', function () {
+      resolve({
+        port: (server.address() as { port: number }).port,
+        close: function () {
+          for (const s of sockets) s.destroy();
+          return new Promise(function (r) { server.close(function () { r(); }); });
+        },
+      });
+    });
+  });
 }
 
 export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
   const upstreams: Record<string, Upstream> = {};
   const ports: Record<number, number> = {};
+  const hanging: { close(): Promise<void> }[] = [];
   for (const u of UPSTREAMS) {
-    const echo = await startEchoUpstream({ region: u[1], service: u[2] });
-    upstreams[u[1] + '/' + u[2]] = echo;
-    ports[u[0]] = echo.port;
+    const key = u[1] + '/' + u[2];
+    const fault = opts.faulty?.[key];
+    if (fault === 'refuse') {
+      ports[u[0]] = await freePort();
+    } else if (fault === 'hang') {
+      const h = await startHangingUpstream();
+      hanging.push(h);
+      ports[u[0]] = h.port;
+    } else {
+      const echo = await startEchoUpstream({ region: u[1], service: u[2] });
+      upstreams[key] = echo;
+      ports[u[0]] = echo.port;
+    }
   }
   const sentinel = await startEchoUpstream({ region: 'sentinel', service: 'not-configured' });
   ports[8080] = await freePort();
@@ -43,9 +80,18 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   const nginx = await startNginx(conf, [{ host: '127.0.0.1', port: ports[8080] }, { host: '127.0.0.1', port: ports[8090] }]);
   return {
     nginx, identityPort: ports[8080], apiPort: ports[8090], upstreams, ports, sentinel,
+    stopUpstream: async function (key) {
+      const u = upstreams[key];
+      delete upstreams[key];
+      await u.close();
+    },
+    reload: function () {
+      process.kill(Number(readFileSync(join(nginx.prefix, 'nginx.pid'), 'utf8').trim()), 'SIGHUP');
+    },
     stop: async function () {
       await nginx.stop();
       for (const k of Object.keys(upstreams)) await upstreams[k].close();
+      for (const h of hanging) await h.close();
       await sentinel.close();
     },
   };

@@ -32,7 +32,7 @@ const hostile = await import(pathToFileURL(join(outdir, 'hostile.mjs')).href);
 const faults = await import(pathToFileURL(join(outdir, 'faults.mjs')).href);
 
 let failed = false;
-const corpus = await hostile.runHostile(print);
+const corpus = process.env.FAULTS_ONLY ? { passed: 0, total: 0, global: [] } : await hostile.runHostile(print);
 for (const g of corpus.global) { print('FAIL ' + g); failed = true; }
 const faultResults = await faults.runFaults(print);
 for (const f of faultResults) {
