@@ -159,6 +159,22 @@ async function regionDown(): Promise<FaultResult[]> {
     });
     const failovers = accessLines(gw, /failover=(?!-)/);
     const logged503 = accessLines(gw, /" 503 \d+ region=us source=(cookie|code|bearer) failover=- /);
+    // Nothing a client sent in headers or body reaches the error log, though every us request logged a
+    // connect() error. The query is another matter: nginx quotes the request line, so the shipped example
+    // gives the end-session endpoint (/logout) an error log at crit. The control path shows the quote.
+    const hint = us[0].token;
+    const logout = await Promise.all([0, 1, 2].map(function (n) { return send(gw.identityPort, '/logout?n=' + n + '&id_token_hint=' + hint); }));
+    const errorsBefore = gw.nginx.errorLog();
+    const control = await send(gw.identityPort, '/elsewhere?id_token_hint=' + hint);
+    const errorsAfter = gw.nginx.errorLog();
+    const sig = hint.slice(-32);
+    out.push(verdict('region down: no token or cookie in the error log; /logout keeps id_token_hint out', logout.map(isUnavailable).concat([
+      isUnavailable(control),
+      errorsBefore.includes(sig) ? 'the error log holds a us token (header, body or /logout query)' : undefined,
+      errorsBefore.includes('zone=us') ? 'the error log holds a cookie' : undefined,
+      errorsAfter.slice(errorsBefore.length).includes(sig) ? undefined : 'control: expected nginx to quote the id_token_hint of /elsewhere (the check would be blind otherwise)',
+    ]), (down.length / 2 + 3) + ' failed us requests: 0 error-log lines hold their bearer token, body or cookie; /logout hint kept out (crit); control path /elsewhere quoted by nginx at [error]'));
+
     out.push(verdict('no silent fallback: no us request reached eu, none marked as failover', [
       leaked.length ? leaked.length + ' us requests reached eu' : undefined,
       failovers.length ? failovers.length + ' access-log lines show a failover: ' + failovers[0] : undefined,
