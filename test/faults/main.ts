@@ -228,7 +228,7 @@ async function failover(): Promise<FaultResult[]> {
     });
     // the failed-over token POST arrives byte for byte
     const intact = new RegExp('^grant_type=authorization_code&code=(' + eu[0].token + '|' + us[0].token + ')&n=\\d+$');
-    const posted = euIdentity.seen.slice(before).filter(function (r) { return r.method === 'POST' && intact.test(Buffer.from(r.bodyBase64, 'base64').toString()); });
+    const posted = euIdentity.seen.slice(before).filter(function (r: { method: string; bodyBase64: string }) { return r.method === 'POST' && intact.test(Buffer.from(r.bodyBase64, 'base64').toString()); });
     if (posted.length !== 5 + 5) problems.push('expected 10 intact token POSTs at eu (5 eu, 5 us failed over), found ' + posted.length);
     const marked = accessLines(gw, /" 200 \d+ region=us source=(cookie|code) failover=idsvr_eu /);
     if (marked.length !== 10) problems.push('expected 10 access-log lines "200 region=us ... failover=idsvr_eu", found ' + marked.length);

@@ -46,7 +46,7 @@ export function exchange(port: number, bytes: Buffer, timeoutMs = 15000): Promis
       resolve(parse(Buffer.concat(chunks), error));
     };
     const timer = setTimeout(function () { finish('timeout after ' + timeoutMs + ' ms'); }, timeoutMs);
-    sock.on('data', function (c) { chunks.push(c); });
+    sock.on('data', function (c: Buffer) { chunks.push(c); });
     sock.on('end', function () { finish(); });
     sock.on('close', function () { finish(); });
     // nginx may answer (400, 413) and close before it read everything we sent: that is an answer, not an error
