@@ -123,8 +123,9 @@ function withSnippet(name: string, edit: (text: string) => string): (conf: strin
   };
 }
 
-/** Timeouts shorter than the shipped 30 s, so the timeout test does not wait that long. */
+/** Timeouts shorter than the shipped ones, so the timeout tests do not wait that long. */
 const readTimeout2s = withSnippet('unavailable.conf', function (t) { return t.replace('proxy_read_timeout 30s;', 'proxy_read_timeout 2s;'); });
+const connectTimeout1s = withSnippet('unavailable.conf', function (t) { return t.replace('proxy_connect_timeout 3s;', 'proxy_connect_timeout 1s;'); });
 
 /** The failover opt-in for us on the identity gateway only, as regions.conf documents it. */
 const allowUsToFailOverToEu = withSnippet('regions.conf', function (t) { return t.replace('# identity:us  idsvr_eu;', 'identity:us  idsvr_eu;'); });
@@ -184,6 +185,23 @@ async function regionDown(): Promise<FaultResult[]> {
   });
 }
 
+/** us is broken so that its users wait for a timeout: they get the 503 after it, eu is answered meanwhile. */
+async function slowRegion(eu: Traffic[], us: Traffic[], fault: 'hang' | 'blackhole', edit: (conf: string) => string, timeoutMs: number, name: string): Promise<FaultResult> {
+  return withGateway({ faulty: { 'us/identity': fault, 'us/api': fault }, edit }, async function (gw) {
+    const usAnswers = Promise.all(us.map(function (t, i) { return t.send(gw, i); }));
+    const euDuring = await mixed(gw, eu, 5);
+    const usAll = await usAnswers;
+    const problems: (string | undefined)[] = usAll.map(isUnavailable).concat(euDuring.map(function (x) { return servedBy(x.a, 'eu/' + x.t.service); }));
+    for (const a of usAll) {
+      if (a.ms < timeoutMs * 0.75 || a.ms > timeoutMs + 3000) problems.push('us answered after ' + a.ms + ' ms; the timeout is ' + timeoutMs + ' ms');
+    }
+    const euSlowest = Math.max(...euDuring.map(function (x) { return x.a.ms; }));
+    if (euSlowest >= timeoutMs * 0.75) problems.push('an eu request waited ' + euSlowest + ' ms behind the broken us upstream');
+    return verdict(name + ': us 503 after the timeout, eu answered meanwhile', problems,
+      'us 503 after ' + usAll.map(function (a) { return a.ms; }).join('/') + ' ms; eu answered in <= ' + euSlowest + ' ms meanwhile');
+  });
+}
+
 async function refusedAndTimeout(): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
   const us = await trafficFor('us');
@@ -194,20 +212,8 @@ async function refusedAndTimeout(): Promise<FaultResult[]> {
       return x.t.region === 'us' ? isUnavailable(x.a) : servedBy(x.a, 'eu/' + x.t.service);
     }), all.length + ' requests');
   }));
-  out.push(await withGateway({ faulty: { 'us/identity': 'hang', 'us/api': 'hang' }, edit: readTimeout2s }, async function (gw) {
-    // us hangs while eu keeps answering: start the us requests, then measure eu in the meantime
-    const usAnswers = Promise.all(us.map(function (t, i) { return t.send(gw, i); }));
-    const euDuring = await mixed(gw, eu, 5);
-    const usAll = await usAnswers;
-    const problems: (string | undefined)[] = usAll.map(isUnavailable).concat(euDuring.map(function (x) { return servedBy(x.a, 'eu/' + x.t.service); }));
-    for (const a of usAll) {
-      if (a.ms < 1500 || a.ms > 2000 + 3000) problems.push('us answered after ' + a.ms + ' ms; proxy_read_timeout is 2 s');
-    }
-    const euSlowest = Math.max(...euDuring.map(function (x) { return x.a.ms; }));
-    if (euSlowest >= 1500) problems.push('an eu request waited ' + euSlowest + ' ms behind the hanging us upstream');
-    return verdict('us hangs (proxy_read_timeout 2s): us 503 after the timeout, eu answered meanwhile', problems,
-      'us 503 after ' + usAll.map(function (a) { return a.ms; }).join('/') + ' ms; eu answered in <= ' + euSlowest + ' ms while us hung');
-  }));
+  out.push(await slowRegion(eu, us, 'blackhole', connectTimeout1s, 1000, 'us never accepts connections (proxy_connect_timeout 1s)'));
+  out.push(await slowRegion(eu, us, 'hang', readTimeout2s, 2000, 'us accepts and never answers (proxy_read_timeout 2s)'));
   return out;
 }
 

@@ -1,8 +1,9 @@
 // The system under test for the hostile and fault suites: Debian's nginx with the built bundle and the
 // shipped example config, four echo upstreams (eu/us x identity/api) and a sentinel that no request may
 // reach. Written against test/support so it can later point at the containerised harness (issue #3).
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, Server, Socket } from 'node:net';
+import { connect, createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { startEchoUpstream } from '../support/echo-upstream.mjs';
 import { freePort, renderExample, RunningNginx, startNginx } from '../support/nginx';
@@ -32,8 +33,41 @@ export const UPSTREAMS: [number, string, string][] = [
 export interface GatewayOptions {
   /** Rewrites the rendered example config (e.g. shorter timeouts, a failover opt-in) before nginx starts. */
   edit?: (conf: string) => string;
-  /** Upstreams that are broken from the start: 'refuse' (nothing listens) or 'hang' (accepts, never answers). */
-  faulty?: Record<string, 'refuse' | 'hang'>;
+  /**
+   * Upstreams that are broken from the start: 'refuse' (nothing listens), 'hang' (accepts, never answers),
+   * 'blackhole' (never accepts: connecting times out).
+   */
+  faulty?: Record<string, 'refuse' | 'hang' | 'blackhole'>;
+}
+
+/**
+ * A port where connecting times out, as with a host that is gone: a child process listens with a backlog
+ * of 1 and blocks its event loop so it never accepts; once the kernel's accept queue is full, further
+ * SYNs are dropped.
+ */
+async function startBlackholeUpstream(): Promise<{ port: number; close(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e',
+    "require('net').createServer().listen({ port: " + port + ", host: '127.0.0.1', backlog: 1 }, function () {"
+    + " console.log('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000); });"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>(function (resolve, reject) {
+    child.stdout!.once('data', function () { resolve(); });
+    child.once('exit', function (code) { reject(new Error('blackhole upstream exited: ' + code)); });
+  });
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 4; i++) {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', function () { /* closed with the child */ });
+    fillers.push(s);
+  }
+  await new Promise(function (r) { setTimeout(r, 200); });
+  return {
+    port,
+    close: async function () {
+      for (const s of fillers) s.destroy();
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 /** A server that accepts connections and never answers: an upstream that timed out. */
@@ -62,8 +96,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     const fault = opts.faulty?.[key];
     if (fault === 'refuse') {
       ports[u[0]] = await freePort();
-    } else if (fault === 'hang') {
-      const h = await startHangingUpstream();
+    } else if (fault === 'hang' || fault === 'blackhole') {
+      const h = fault === 'hang' ? await startHangingUpstream() : await startBlackholeUpstream();
       hanging.push(h);
       ports[u[0]] = h.port;
     } else {
