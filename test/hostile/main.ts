@@ -131,10 +131,18 @@ export async function runHostile(print: (line: string) => void): Promise<SuiteRe
     print('hostile logs: ' + accessLeaks.length + ' access-log lines and ' + realLeaks.length
       + ' error-log lines (njs, or notice and above) hold a planted value; ' + refusedQuotes.length + ' info-level nginx lines quote a refused request (not written at the shipped level, warn)');
 
+    // A token that overrules the cookie says so in one warn line, with regions and sources only.
+    for (const w of ['cookie region eu differs from bearer region us; routed by bearer', 'cookie region us differs from code region eu; routed by code',
+      'cookie region eu differs from id_token_hint region us; routed by id_token_hint']) {
+      if (!new RegExp('\\[warn\\] .*js: region_router: ' + w + '$', 'm').test(errors)) global.push('no warn line "' + w + '"');
+    }
+
     // Every category's answer is the one docs/bad-input.md documents.
     const doc = readFileSync(join(ROOT, 'docs', 'bad-input.md'), 'utf8');
     for (const cat of CATEGORIES) {
-      if (!doc.includes('| `' + cat.id + '` |') || !doc.includes(cat.answer)) global.push('docs/bad-input.md does not document ' + cat.id + ' as: ' + cat.answer);
+      const row = doc.split('\n').find(function (l) { return l.startsWith('| `' + cat.id + '` |'); });
+      const count = perCategory.get(cat.id)?.total;
+      if (!row || !row.includes('| ' + cat.answer + ' | ' + count + ' |')) global.push('docs/bad-input.md does not document ' + cat.id + ' as: ' + cat.answer + ' | ' + count + ' |');
     }
     print('hostile corpus: ' + cases.length + ' requests in ' + CATEGORIES.length + ' categories; ' + reachedIds.size + ' reached their region\'s upstream, '
       + (cases.length - reachedIds.size) + ' were answered by nginx; sentinel reached ' + gw.sentinel.seen.length + ' times; '
