@@ -2,6 +2,9 @@
 // The suites are TypeScript sharing test/support; esbuild bundles them into .run/hostile/ first. That
 // directory sits two levels below the repository root, as test/support does, so support code that finds
 // the root from its own location still finds it. Ends with one line: hostile: P/N requests answered as documented
+// Diagnostics: HOSTILE_DUMP=<file> writes the corpus run's error and access logs; FAULTS_ONLY=<group>
+// (regionDown, refusedAndTimeout, failover, reloadUnderLoad) runs one fault group and skips the corpus;
+// FAULTS_DUMP=<prefix> writes each fault gateway's logs and config.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
