@@ -49,7 +49,7 @@ export function ensureBaseImage(opts = {}) {
   }
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'region-router-rootfs-'));
-  const logPath = join(tmpdir(), 'region-router-debootstrap.log');
+  const logPath = dir + '.debootstrap.log'; // next to the root fs, so parallel builds keep their own
   const mirror = debianMirror();
   log('image: building ' + tag + ' with debootstrap from ' + mirror + ' (log ' + logPath + ')');
   try {
@@ -67,6 +67,7 @@ export function ensureBaseImage(opts = {}) {
     rmSync(join(dir, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
     const imported = spawnSync('sh', ['-c', 'tar -C "$1" -c . | docker import - "$2"', 'import', dir, tag], { encoding: 'utf8' });
     if (imported.status !== 0) throw new Error('docker import failed: ' + imported.stderr);
+    rmSync(logPath, { force: true }); // kept only when the build failed
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

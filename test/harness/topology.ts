@@ -10,13 +10,11 @@ import { join } from 'node:path';
 import { BUNDLE, ROOT, freePort, renderExample } from '../support/nginx';
 import { configureTestcontainers } from './docker-engine.mjs';
 import { ensureBaseImage } from './base-image.mjs';
+import { RUN_LABEL, gatewayPrefixStem } from './run-resources.mjs';
 
 export const REGIONS = ['eu', 'us'] as const;
 export type Region = (typeof REGIONS)[number];
 export type Service = 'identity' | 'api';
-
-/** Label on every container of one run, so that a run (or its runner after ctrl-C) can sweep them. */
-export const RUN_LABEL = 'org.njs-region-router.harness-run';
 
 const HOST = '127.0.0.1';
 // The example's ports (nginx/example/nginx.conf), to be replaced by free ones.
@@ -152,7 +150,7 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
       const own: Record<number, number> = Object.assign({}, ports);
       own[EXAMPLE_IDENTITY_GATEWAY] = identity.port;
       own[EXAMPLE_API_GATEWAY] = api.port;
-      const prefix = mkdtempSync(join(tmpdir(), 'region-router-gw-' + region + '-'));
+      const prefix = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + region + '-'));
       prefixes.push(prefix);
       writeFileSync(join(prefix, 'nginx.conf'), gatewayConfig(own));
       const c = await new GenericContainer(gatewayImage)

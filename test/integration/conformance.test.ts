@@ -123,6 +123,7 @@ async function runCase(home: Region, other: Region, entry: Region, messageIndex:
       expect(errors.indexOf(secret.slice(-40)) < 0 && access.indexOf(secret.slice(-40)) < 0, 'a token or cookie value appears in nginx logs').toBe(true);
     }
   } catch (e) {
+    if (meta.source === undefined) meta.source = (/ source=(\S+)/.exec(await cursor.accessLines()) || ['', '?'])[1];
     const err = e as Error;
     err.message = err.message + '\n\n' + describeExchange(entry, to, built, got) +
       '\n--- nginx error log of the ' + entry + ' gateway, this request ---\n' + (cursor.errorLines() || '(nothing)') +

@@ -4,7 +4,6 @@
 //     conformance: P/N cases routed to the home region
 // Exits non-zero if any case or check failed, or too few cases ran. Containers are removed on every
 // way out, ctrl-C included.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,12 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
 import { configureTestcontainers, ensureDockerEngine } from '../harness/docker-engine.mjs';
 import { ensureBaseImage } from '../harness/base-image.mjs';
+import { sweepRun } from '../harness/run-resources.mjs';
 import { matrixReporter, renderFailures, renderMatrix, closingFigures } from './matrix-reporter.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MIN_CASES = 60;
-// Same label as test/harness/topology.ts puts on every container of a run.
-const RUN_LABEL = 'org.njs-region-router.harness-run';
 
 const runId = randomBytes(4).toString('hex');
 process.env.REGION_ROUTER_RUN_ID = runId;
@@ -25,16 +23,8 @@ configureTestcontainers();
 
 let engine;
 
-/** Removes whatever containers of this run still exist (after a crash or ctrl-C). */
-function sweepContainers() {
-  const list = spawnSync('docker', ['ps', '-aq', '--filter', 'label=' + RUN_LABEL + '=' + runId], { encoding: 'utf8' });
-  const ids = (list.stdout || '').split('\n').filter(Boolean);
-  if (ids.length > 0) spawnSync('docker', ['rm', '-f'].concat(ids), { encoding: 'utf8' });
-  return ids.length;
-}
-
 async function cleanUp() {
-  sweepContainers();
+  sweepRun(runId);
   if (engine) await engine.stop();
 }
 
@@ -92,7 +82,8 @@ async function main() {
 main().then(function (code) {
   process.exit(code);
 }, function (e) {
-  console.error('integration: ' + (e && e.stack ? e.stack : e));
+  // The harness's own errors say what to do; a stack would bury that.
+  console.error('integration: ' + (e && e.message ? e.message : e));
   cleanUp().finally(function () {
     console.log('conformance: 0/0 cases routed to the home region');
     process.exit(1);
