@@ -3,6 +3,7 @@
 // the built bundle with the shipped example config. Both gateways reach both regions' upstreams, so a
 // user may enter at either. Every container uses host networking and listens on 127.0.0.1 only.
 import { GenericContainer, StartedTestContainer } from 'testcontainers';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,11 +94,27 @@ export function shippedDefaultRegion(): string {
  * The gateway config: the shipped example with its ports replaced and paths made absolute, so the
  * container runs exactly what users copy. Host paths are mounted at the same paths in the container.
  */
-function gatewayConfig(ports: Record<number, number>): string {
+function gatewayConfig(ports: Record<number, number>, modulePath: string): string {
   let conf = renderExample(ports);
+  conf = conf.replace(/^load_module \S+;/m, 'load_module ' + modulePath + ';');
   // Workers must write the (host-created, private) prefix: the container's root may.
   if (!/^user /m.test(conf)) conf = 'user root;\n' + conf;
   return 'daemon off;\n' + conf;
+}
+
+// Where images keep the njs module: Debian's packages and nginx.org's (official images) use the first;
+// /etc/nginx/modules is the official images' link to it.
+const NJS_MODULE_PATHS = ['/usr/lib/nginx/modules/ngx_http_js_module.so', '/etc/nginx/modules/ngx_http_js_module.so',
+  '/usr/local/nginx/modules/ngx_http_js_module.so'];
+
+/** The njs module's path inside an image, found by looking (the gateway runs with its own prefix). */
+function njsModulePath(image: string): string {
+  const probe = spawnSync('docker', ['run', '--rm', '--network', 'host', '--entrypoint', 'sh', image, '-c',
+    'for p in "$@"; do [ -e "$p" ] && { echo "$p"; exit 0; }; done; exit 1', 'probe'].concat(NJS_MODULE_PATHS), { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    throw new Error('image ' + image + ' has no njs module at ' + NJS_MODULE_PATHS.join(', ') + ' (' + (probe.stderr || '').trim() + ')');
+  }
+  return probe.stdout.trim();
 }
 
 export async function startTopology(opts: { runId: string; log?: (line: string) => void }): Promise<RunningTopology> {
@@ -106,6 +123,7 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
   if (!existsSync(BUNDLE)) throw new Error('no bundle at ' + BUNDLE + ': run `npm run build` first');
   const base = ensureBaseImage({ log });
   const gatewayImage = process.env.NGINX_IMAGE || base.tag;
+  const modulePath = njsModulePath(gatewayImage);
   const started = Date.now();
   const labels = { [RUN_LABEL]: opts.runId };
   const containers: StartedTestContainer[] = [];
@@ -152,7 +170,7 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
       own[EXAMPLE_API_GATEWAY] = api.port;
       const prefix = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + region + '-'));
       prefixes.push(prefix);
-      writeFileSync(join(prefix, 'nginx.conf'), gatewayConfig(own));
+      writeFileSync(join(prefix, 'nginx.conf'), gatewayConfig(own, modulePath));
       const c = await new GenericContainer(gatewayImage)
         .withName('region-router-' + opts.runId + '-gateway-' + region)
         .withNetworkMode('host')

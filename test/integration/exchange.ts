@@ -1,6 +1,6 @@
 // One HTTP exchange through a gateway, with exactly the bytes a test chose (node:http, no added headers
 // beyond Connection), and the slice of the gateway's logs that this exchange wrote.
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Endpoint } from '../harness/topology';
@@ -22,7 +22,8 @@ export interface Received {
   body: Buffer;
 }
 
-export function send(to: Endpoint, sent: Sent): Promise<Received> {
+/** Sends on a fresh connection, or on `agent`'s (keepalive) connections. */
+export function send(to: Endpoint, sent: Sent, agent?: Agent): Promise<Received> {
   return new Promise(function (resolve, reject) {
     const headers: Record<string, string | string[]> = {};
     for (const h of sent.headers) headers[h[0]] = h[1];
@@ -35,7 +36,7 @@ export function send(to: Endpoint, sent: Sent): Promise<Received> {
       method: sent.method,
       path: sent.target,
       headers,
-      agent: false,
+      agent: agent || false,
       timeout: 20000,
     }, function (res) {
       const parts: Buffer[] = [];
@@ -47,8 +48,13 @@ export function send(to: Endpoint, sent: Sent): Promise<Received> {
     });
     req.on('error', reject);
     req.on('timeout', function () { req.destroy(new Error('no answer within 20 s')); });
+    const expectsContinue = sent.headers.some(function (h) { return h[0].toLowerCase() === 'expect'; });
     if (body === undefined) {
       req.end();
+    } else if (expectsContinue) {
+      // the body only after nginx's "100 Continue"
+      req.flushHeaders();
+      req.once('continue', function () { req.end(body); });
     } else if (sent.chunks) {
       // Separate writes go out as separate chunks; the gaps let nginx see several of them.
       const size = Math.ceil(body.length / sent.chunks);
@@ -105,4 +111,9 @@ export function logCursor(prefix: string) {
       return readFrom(errorLog, 0).split('\n').slice(-lines).join('\n');
     },
   };
+}
+
+/** nginx error log lines that mean something broke: error level or worse, a crashed worker, a js exception. */
+export function seriousLines(log: string): string[] {
+  return log.split('\n').filter(function (l) { return /\[(error|crit|alert|emerg)\]|exited on signal|js exception/.test(l); });
 }

@@ -69,7 +69,13 @@ export function renderMatrix(results) {
   const line = function (label, cells) {
     return pad(label, first) + '| ' + cells.map(function (s) { return pad(s, width); }).join('| ');
   };
-  const out = [line('message type', columns), '-'.repeat(first + (width + 2) * columns.length)];
+  const out = [
+    'Each cell: outcome, the region whose upstream answered ("!=x" when x was expected), the source nginx logged.',
+    'Rows answered by "default" expect the default region: there the request carries no usable region.',
+    '',
+    line('message type', columns),
+    '-'.repeat(first + (width + 2) * columns.length),
+  ];
   for (const r of rows) {
     out.push(line(r, columns.map(function (col) { return cell[r + '|' + col] || '(not run)'; })));
   }

@@ -1,7 +1,7 @@
 // The message types of the conformance matrix: each says what a client of a user sends (built for the
 // user's home region and the other one) and where the router must send it, from which source.
 import { mintWrappedToken } from '../support/tokens';
-import type { Region, Service } from '../harness/topology';
+import type { GatewayInfo, Region, Service } from '../harness/topology';
 import type { Sent } from './exchange';
 
 /** nginx/server.conf: client_body_buffer_size in @region_router_body. */
@@ -38,9 +38,32 @@ export interface GatewayAbilities {
   readsBodyFiles: boolean;
 }
 
+function versionAtLeast(version: string, wanted: string): boolean {
+  const a = version.split('.').map(Number);
+  const b = wanted.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((a[i] || 0) !== b[i]) return (a[i] || 0) > b[i];
+  }
+  return true;
+}
+
+export function gatewayAbilities(gateway: GatewayInfo): GatewayAbilities {
+  // Without the njs CLI the image is assumed to run the oldest supported engine (0.7.9).
+  return { readsBodyFiles: gateway.njsVersion !== 'unknown' && versionAtLeast(gateway.njsVersion, '0.8.10') };
+}
+
 export interface MessageType {
   name: string;
   build(home: Region, other: Region, gateway: GatewayAbilities): Promise<Built>;
+}
+
+/** A message of a user whose home is `home`, entering at `gateway`, and the region it must reach. */
+export async function buildCase(message: MessageType, home: Region, gateway: GatewayInfo, defaultRegion: string): Promise<{ built: Built; region: string }> {
+  const other = home === 'eu' ? 'us' : 'eu';
+  const built = await message.build(home, other, gatewayAbilities(gateway));
+  // the echo upstream answers with the status the case expects back
+  if (built.expected.status !== 200) built.sent.headers.push(['X-Echo-Status', String(built.expected.status)]);
+  return { built, region: built.expected.region === 'home' ? home : defaultRegion };
 }
 
 const IDENTITY_HOST = 'login.example.com';
@@ -336,6 +359,22 @@ export const MESSAGE_TYPES: MessageType[] = [
       sent.chunks = 8;
       const expected = gateway.readsBodyFiles ? expect('home', 'code') : expect('home', 'cookie', 200, [BODY_NOT_READ]);
       return { service: 'identity', sent, expected, secrets: [code, SESSION] };
+    },
+  },
+  {
+    name: 'token POST, Expect: 100-continue',
+    async build(home) {
+      // curl (and clients built on it) asks first before sending a larger body
+      const code = await token(home);
+      const sent = formPost('/oauth/token', codeRequestOfSize(code, 3000), [['Authorization', CLIENT_BASIC], ['Expect', '100-continue']]);
+      return { service: 'identity', sent, expected: expect('home', 'code'), secrets: [code] };
+    },
+  },
+  {
+    name: 'form POST with an empty body, home cookie',
+    async build(home) {
+      const sent = formPost('/oauth/revoke', Buffer.alloc(0), [['Authorization', CLIENT_BASIC], ['Cookie', zoneCookie(home)]]);
+      return { service: 'identity', sent, expected: expect('home', 'cookie', 400), secrets: [SESSION] };
     },
   },
 ];
