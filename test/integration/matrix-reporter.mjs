@@ -51,6 +51,7 @@ export function renderFailures(results) {
  * region that answered and the source the gateway logged; the expected region heads each row's cells.
  */
 export function renderMatrix(results) {
+  if (results.cases.length === 0) return '(no conformance case ran: see the errors above)';
   const columns = [];
   const rows = [];
   const cell = {};
