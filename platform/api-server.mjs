@@ -2,12 +2,12 @@
 // be signed with this region's key (published by this region's identity server) and carry this region
 // in `zone`; the grant behind it is then introspected at this region's identity server, inside the region.
 //
-// Run by platform/launch.mjs: node platform/api-server.mjs '<config json>'
+// Run by platform/launch.mjs: node platform/api-server.mjs (config in $PLATFORM_SERVICE_CONFIG)
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { readFileSync } from 'node:fs';
-import { configFromArgv, createAudit, listen, peekWrappedToken, sendJson } from './lib/http.mjs';
+import { serviceConfig, createAudit, listen, peekWrappedToken, sendJson } from './lib/http.mjs';
 
-const config = configFromArgv();
+const config = serviceConfig();
 const region = config.region;
 const audit = createAudit(region, 'api');
 const records = JSON.parse(readFileSync(config.dataFile, 'utf8')).records;

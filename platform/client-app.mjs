@@ -2,12 +2,12 @@
 // about regions: it signs in, shows the user, calls the API, refreshes the tokens and signs out, and
 // the gateways route each of those requests to the user's home region.
 //
-// Run by platform/launch.mjs: node platform/client-app.mjs '<config json>'
+// Run by platform/launch.mjs: node platform/client-app.mjs (config in $PLATFORM_SERVICE_CONFIG)
 import { randomBytes } from 'node:crypto';
-import { configFromArgv, cookies, escapeHtml, listen, page, peekWrappedToken, redirect, sendHtml, setCookie } from './lib/http.mjs';
+import { serviceConfig, cookies, escapeHtml, listen, page, peekWrappedToken, redirect, sendHtml, setCookie } from './lib/http.mjs';
 import { createOAuthClient } from './lib/oauth-client.mjs';
 
-const config = configFromArgv();
+const config = serviceConfig();
 const SESSION_COOKIE = 'demo_client_session';
 const oauthClient = createOAuthClient(config.entry, { id: config.client.id, secret: config.client.secret, redirectUri: config.url + '/callback' });
 const sessions = {}; // session id -> { pending, tokens, user, records, activity }

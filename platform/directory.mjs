@@ -1,11 +1,11 @@
 // The global directory: maps a user name to the user's home region and holds nothing else about the
 // user. Identity servers of every region ask it during the first login stage.
 //
-// Run by platform/launch.mjs: node platform/directory.mjs '<config json>'
+// Run by platform/launch.mjs: node platform/directory.mjs (config in $PLATFORM_SERVICE_CONFIG)
 import { readFileSync } from 'node:fs';
-import { configFromArgv, createAudit, listen, sendJson } from './lib/http.mjs';
+import { serviceConfig, createAudit, listen, sendJson } from './lib/http.mjs';
 
-const config = configFromArgv();
+const config = serviceConfig();
 const homes = JSON.parse(readFileSync(config.dataFile, 'utf8')).homes;
 const audit = createAudit('global', 'directory');
 

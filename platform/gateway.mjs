@@ -92,7 +92,10 @@ export async function startNginx(name, conf, listeners, onLine) {
   const confPath = join(prefix, 'nginx.conf');
   writeFileSync(confPath, conf);
   const test = spawnSync('nginx', ['-t', '-q', '-p', prefix + '/', '-e', 'stderr', '-c', confPath], { encoding: 'utf8' });
-  if (test.status !== 0) throw new Error(name + ': nginx -t failed:\n' + test.stderr + (test.error ? test.error.message : ''));
+  if (test.status !== 0) {
+    rmSync(prefix, { recursive: true, force: true });
+    throw new Error(name + ': nginx -t failed:\n' + test.stderr + (test.error ? test.error.message : ''));
+  }
   const proc = spawn('nginx', ['-p', prefix + '/', '-e', 'stderr', '-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   forwardLines(proc, onLine);
   const follow = followFile(join(prefix, 'access.log'), function (line) { onLine('access', line); });

@@ -7,19 +7,19 @@
 // global directory for the user's home region, sets the HTTP-only `zone` cookie and redirects (the zone
 // transfer). The gateway then routes /login/password to the home region, which checks the password.
 //
-// Run by platform/launch.mjs: node platform/identity-server.mjs '<config json>'
+// Run by platform/launch.mjs: node platform/identity-server.mjs (config in $PLATFORM_SERVICE_CONFIG)
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
-  configFromArgv, cookies, createAudit, escapeHtml, listen, page, parseForm, peekWrappedToken, readBody,
+  serviceConfig, cookies, createAudit, escapeHtml, listen, page, parseForm, peekWrappedToken, readBody,
   redirect, sendHtml, sendJson, setCookie,
 } from './lib/http.mjs';
 
 const { Request, Response, OAuthError } = OAuth2Server;
 
-const config = configFromArgv();
+const config = serviceConfig();
 const region = config.region;
 const issuer = 'urn:demo:idsvr:' + region;
 const LIFETIME = { code: 120, access: 300, refresh: 3600 }; // seconds

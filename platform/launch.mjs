@@ -66,7 +66,10 @@ const url = function (hp) { return 'http://' + hp.host + ':' + hp.port; };
 const gatewayUrls = function (g) { return { identity: 'http://' + g.host + ':' + g.identityPort, api: 'http://' + g.host + ':' + g.apiPort }; };
 
 function startNode(name, file, config, onLine) {
-  const proc = spawn(process.execPath, [join(ROOT, 'platform', file), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [join(ROOT, 'platform', file)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PLATFORM_SERVICE_CONFIG: JSON.stringify(config) },
+  });
   forwardLines(proc, function (stream, line) { onLine(name, stream, line); });
   const exited = new Promise(function (res) { proc.once('exit', res); });
   return {

@@ -117,7 +117,7 @@ export function listen(name, host, port, handle) {
   });
 }
 
-/** Config arrives as one JSON argument from platform/launch.mjs. */
-export function configFromArgv() {
-  return JSON.parse(process.argv[2]);
+/** Config arrives from platform/launch.mjs as JSON in the environment (it holds client secrets: not in argv, which ps shows). */
+export function serviceConfig() {
+  return JSON.parse(process.env.PLATFORM_SERVICE_CONFIG);
 }

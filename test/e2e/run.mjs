@@ -2,7 +2,7 @@
 // entry entering at gateway eu), runs the end-to-end tests one after another and stops everything.
 // Writes test-results/signed-in.png. Ends with `e2e: P passed, F failed` and a non-zero exit on failure.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../platform/gateway.mjs';
 import { REGIONS, startPlatform } from '../../platform/launch.mjs';
@@ -20,6 +20,8 @@ function demoUsers() {
   }
   return out;
 }
+
+rmSync(SCREENSHOT, { force: true }); // only this run's screenshot may be reported
 
 const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) {
