@@ -87,16 +87,21 @@ export function waitForPort(host, port, timeoutMs) {
  * Starts nginx in its own throw-away prefix, after `nginx -t`. Every output line and every line of
  * access.log in the prefix is passed to onLine. Resolves once all listeners accept connections.
  */
-export async function startNginx(name, conf, listeners, onLine) {
+export async function startNginx(name, conf, listeners, onLine, runtime) {
   const prefix = mkdtempSync(join(tmpdir(), 'njs-region-router-' + name + '-'));
   const confPath = join(prefix, 'nginx.conf');
   writeFileSync(confPath, conf);
-  const test = spawnSync('nginx', ['-t', '-q', '-p', prefix + '/', '-e', 'stderr', '-c', confPath], { encoding: 'utf8' });
+  const nginx = function (extra, as) {
+    return runtime.command(as, ['nginx'].concat(extra, ['-p', prefix + '/', '-e', 'stderr', '-c', confPath]), { writable: [prefix] });
+  };
+  const check = nginx(['-t', '-q'], name + '-check');
+  const test = spawnSync(check.cmd, check.args, { encoding: 'utf8', env: check.env });
   if (test.status !== 0) {
     rmSync(prefix, { recursive: true, force: true });
     throw new Error(name + ': nginx -t failed:\n' + test.stderr + (test.error ? test.error.message : ''));
   }
-  const proc = spawn('nginx', ['-p', prefix + '/', '-e', 'stderr', '-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = nginx([], name);
+  const proc = spawn(start.cmd, start.args, { stdio: ['ignore', 'pipe', 'pipe'], env: start.env });
   forwardLines(proc, onLine);
   const follow = followFile(join(prefix, 'access.log'), function (line) { onLine('access', line); });
   const exited = new Promise(function (res) { proc.once('exit', res); });
@@ -107,6 +112,7 @@ export async function startNginx(name, conf, listeners, onLine) {
     ]);
   } catch (e) {
     proc.kill('SIGKILL');
+    runtime.remove(name);
     follow.stop();
     rmSync(prefix, { recursive: true, force: true });
     throw e;
@@ -121,6 +127,7 @@ export async function startNginx(name, conf, listeners, onLine) {
         await exited;
         clearTimeout(force);
       }
+      runtime.remove(name);
       follow.stop();
       rmSync(prefix, { recursive: true, force: true });
     },

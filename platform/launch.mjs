@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { forwardLines, renderGlobalEntry, renderRegionalGateway, ROOT, startNginx, waitForPort } from './gateway.mjs';
+import { containerRuntime, dockerUnavailable, localRuntime } from './runtime.mjs';
 
 export const REGIONS = ['eu', 'us'];
 const GLOBAL_HOST = '127.0.0.1';
@@ -65,11 +66,9 @@ async function layout(preferPorts) {
 const url = function (hp) { return 'http://' + hp.host + ':' + hp.port; };
 const gatewayUrls = function (g) { return { identity: 'http://' + g.host + ':' + g.identityPort, api: 'http://' + g.host + ':' + g.apiPort }; };
 
-function startNode(name, file, config, onLine) {
-  const proc = spawn(process.execPath, [join(ROOT, 'platform', file)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PLATFORM_SERVICE_CONFIG: JSON.stringify(config) },
-  });
+function startNode(runtime, name, file, config, onLine) {
+  const c = runtime.command(name, ['node', join(ROOT, 'platform', file)], { env: { PLATFORM_SERVICE_CONFIG: JSON.stringify(config) } });
+  const proc = spawn(c.cmd, c.args, { stdio: ['ignore', 'pipe', 'pipe'], env: c.env });
   forwardLines(proc, function (stream, line) { onLine(name, stream, line); });
   const exited = new Promise(function (res) { proc.once('exit', res); });
   return {
@@ -84,6 +83,7 @@ function startNode(name, file, config, onLine) {
         proc.kill('SIGTERM');
         await exited;
       }
+      runtime.remove(name);
     },
   };
 }
@@ -92,12 +92,19 @@ function startNode(name, file, config, onLine) {
  * options.enter: which gateway the global entry forwards to: 'eu', 'us' or 'any' (round robin).
  * options.preferPorts: use PREFERRED where free (npm start) instead of free ports (tests).
  * options.extraRedirectUris: more redirect URIs for the demo client (the e2e library flow uses one).
+ * options.runtime: 'local', 'containers', or 'auto' (containers when a Docker engine answers).
  * options.onLine(name, stream, line): every line any process writes (gateway access logs included).
  */
 export async function startPlatform(options = {}) {
   const enter = options.enter || 'eu';
   if (!['eu', 'us', 'any'].includes(enter)) throw new Error('--enter must be eu, us or any, got ' + enter);
   const onLine = options.onLine || function () {};
+  const say = function (line) { onLine('platform', 'stdout', line); };
+  const wanted = options.runtime || 'local';
+  const noDocker = wanted === 'local' ? 'local processes were asked for' : dockerUnavailable();
+  if (wanted === 'containers' && noDocker) throw new Error('containers asked for, but ' + noDocker);
+  const runtime = noDocker ? localRuntime() : await containerRuntime(say, ROOT);
+  const why = wanted === 'auto' && noDocker ? ', because ' + noDocker : '';
   const L = await layout(options.preferPorts === true);
   const secret = function () { return randomBytes(18).toString('base64url'); };
   const entry = { identity: 'http://' + L.entry.host + ':' + L.entry.identityPort, api: 'http://' + L.entry.host + ':' + L.entry.apiPort };
@@ -118,17 +125,17 @@ export async function startPlatform(options = {}) {
     }
   };
   try {
-    const services = [startNode('directory', 'directory.mjs', { ...L.directory, dataFile: join(ROOT, 'platform', 'data', 'directory.json') }, onLine)];
+    const services = [startNode(runtime, 'directory', 'directory.mjs', { ...L.directory, dataFile: join(ROOT, 'platform', 'data', 'directory.json') }, onLine)];
     for (const r of REGIONS) {
       const dataFile = join(ROOT, 'platform', 'data', r + '.json');
-      services.push(startNode('identity-' + r, 'identity-server.mjs', {
+      services.push(startNode(runtime, 'identity-' + r, 'identity-server.mjs', {
         ...L.identity[r], region: r, dataFile, directoryUrl: url(L.directory), clients: [webClient, apiClients[r]],
       }, onLine));
-      services.push(startNode('api-' + r, 'api-server.mjs', {
+      services.push(startNode(runtime, 'api-' + r, 'api-server.mjs', {
         ...L.api[r], region: r, dataFile, identityUrl: url(L.identity[r]), apiClient: apiClients[r],
       }, onLine));
     }
-    services.push(startNode('client', 'client-app.mjs', {
+    services.push(startNode(runtime, 'client', 'client-app.mjs', {
       ...L.client, url: clientUrl, entry, entryName: 'global entry, enters at ' + (enter === 'any' ? 'any gateway' : 'gateway ' + enter),
       client: webClient,
     }, onLine));
@@ -144,12 +151,12 @@ export async function startPlatform(options = {}) {
       const g = L.gateways[r];
       const conf = renderRegionalGateway({ host: g.host, identityPort: g.identityPort, apiPort: g.apiPort, upstreams });
       running.push(await startNginx('gateway-' + r, conf, [{ host: g.host, port: g.identityPort }, { host: g.host, port: g.apiPort }],
-        function (stream, line) { onLine('gateway-' + r, stream, line); }));
+        function (stream, line) { onLine('gateway-' + r, stream, line); }, runtime));
     }
     const entered = enter === 'any' ? REGIONS.map(function (r) { return L.gateways[r]; }) : [L.gateways[enter]];
     const entryConf = renderGlobalEntry({ host: L.entry.host, identityPort: L.entry.identityPort, apiPort: L.entry.apiPort, gateways: entered });
     running.push(await startNginx('entry', entryConf, [{ host: L.entry.host, port: L.entry.identityPort }, { host: L.entry.host, port: L.entry.apiPort }],
-      function (stream, line) { onLine('entry', stream, line); }));
+      function (stream, line) { onLine('entry', stream, line); }, runtime));
   } catch (e) {
     await stopAll();
     throw e;
@@ -163,7 +170,7 @@ export async function startPlatform(options = {}) {
     services['api-' + r] = url(L.api[r]);
   }
   return {
-    mode: 'local processes',
+    mode: runtime.mode + why,
     enter,
     entry,
     gateways,

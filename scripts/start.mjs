@@ -3,6 +3,7 @@
 //   npm start                 the global entry enters at gateway eu
 //   npm start -- --enter us   ... at gateway us;  --enter any: round robin over both
 //   npm start -- --quiet      no per-request log lines
+//   npm start -- --local      local processes even where a Docker engine runs (--containers: insist on them)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,11 +27,12 @@ if (build.status !== 0) {
 const platform = await startPlatform({
   preferPorts: true,
   enter: option('enter') || 'eu',
+  runtime: process.argv.includes('--local') ? 'local' : process.argv.includes('--containers') ? 'containers' : 'auto',
   onLine: function (name, stream, line) {
     if (!quiet || stream === 'stderr') console.log(('[' + name + ']').padEnd(14) + line);
   },
 }).catch(function (e) {
-  console.error('start: ' + e.message);
+  console.error('start: ' + e.message + (process.argv.includes('--local') ? '' : '\nstart: to run without containers: npm start -- --local'));
   process.exit(1);
 });
 
@@ -42,7 +44,7 @@ for (const r of REGIONS) {
 const line = function (label, value) { return '  ' + label.padEnd(28) + value; };
 console.log([
   '',
-  'njs-region-router demo platform is up (' + platform.mode + ': Debian nginx + node; no Docker used).',
+  'njs-region-router demo platform is up, as ' + platform.mode + '.',
   '',
   line('Open the client app:', platform.client + '/'),
   line('Global entry (identity):', platform.entry.identity + '   -> enters at gateway ' + platform.enter),

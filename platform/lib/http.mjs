@@ -108,6 +108,8 @@ export function listen(name, host, port, handle) {
     });
   });
   server.keepAliveTimeout = 65000; // longer than nginx's upstream keepalive
+  // Explicit, because as PID 1 in a container Node has no default handlers for these.
+  for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, function () { process.exit(0); });
   return new Promise(function (resolve, reject) {
     server.once('error', reject);
     server.listen(port, host, function () {

@@ -1,6 +1,7 @@
 // npm run test:e2e: builds the bundle, brings up the same platform as `npm start` (free ports, global
 // entry entering at gateway eu), runs the end-to-end tests one after another and stops everything.
 // Writes test-results/signed-in.png. Ends with `e2e: P passed, F failed` and a non-zero exit on failure.
+// Local processes by default; `npm run test:e2e -- --containers` runs the same tests against containers.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ if (build.status !== 0) {
 const output = []; // every line every process wrote, shown when a test fails
 const platform = await startPlatform({
   enter: 'eu',
+  runtime: process.argv.includes('--containers') ? 'containers' : 'local',
   extraRedirectUris: [E2E_REDIRECT_URI],
   onLine: function (name, stream, line) { output.push('[' + name + '] ' + line); },
 }).catch(function (e) {
