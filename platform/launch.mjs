@@ -101,9 +101,17 @@ export async function startPlatform(options = {}) {
   const onLine = options.onLine || function () {};
   const say = function (line) { onLine('platform', 'stdout', line); };
   const wanted = options.runtime || 'local';
-  const noDocker = wanted === 'local' ? 'local processes were asked for' : dockerUnavailable();
+  let noDocker = wanted === 'local' ? 'local processes were asked for' : dockerUnavailable();
   if (wanted === 'containers' && noDocker) throw new Error('containers asked for, but ' + noDocker);
-  const runtime = noDocker ? localRuntime() : await containerRuntime(say, ROOT);
+  let runtime = localRuntime();
+  if (!noDocker) {
+    try {
+      runtime = await containerRuntime(say, ROOT);
+    } catch (e) {
+      if (wanted === 'containers') throw e;
+      noDocker = 'the container image could not be built: ' + e.message.split('\n')[0];
+    }
+  }
   const why = wanted === 'auto' && noDocker ? ', because ' + noDocker : '';
   const L = await layout(options.preferPorts === true);
   const secret = function () { return randomBytes(18).toString('base64url'); };

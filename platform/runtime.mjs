@@ -28,7 +28,8 @@ export function dockerUnavailable() {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 10000 });
   if (info.error) return 'no docker command';
   if (info.status !== 0) return 'no Docker engine answers (' + (info.stderr.trim().split('\n').pop() || 'docker info failed') + ')';
-  if (!imageExists() && !existsSync('/usr/sbin/debootstrap')) return 'the image must be built, and debootstrap is not installed';
+  if (!imageExists() && !existsSync('/usr/sbin/debootstrap')) return 'its image must be built, and debootstrap is not installed';
+  if (!imageExists() && process.getuid && process.getuid() !== 0) return 'its image must be built, which debootstrap does only as root';
   return undefined;
 }
 

@@ -9,16 +9,18 @@ import { createUserAgent } from './user-agent.mjs';
 
 export const E2E_REDIRECT_URI = 'http://127.0.0.1/e2e-callback';
 
-export async function libraryFlow(platform, user, gateway) {
+/** options.staleZone: the browser arrives with a zone cookie naming another region (a shared computer). */
+export async function libraryFlow(platform, user, gateway, options = {}) {
   const since = new Date().toISOString();
   const home = user.home;
   const elsewhere = home === 'eu' ? 'us' : 'eu';
   const client = createOAuthClient(platform.gateways[gateway], { id: platform.webClient.id, secret: platform.webClient.secret, redirectUri: E2E_REDIRECT_URI });
   const ua = createUserAgent();
 
+  const gatewayHost = new URL(platform.gateways[gateway].identity).host;
+  if (options.staleZone) ua.preset(gatewayHost, 'zone', options.staleZone);
   const start = await client.start();
   const callback = await ua.signIn(start.url, E2E_REDIRECT_URI, user.name, user.password);
-  const gatewayHost = new URL(platform.gateways[gateway].identity).host;
   assert.equal(ua.cookies(gatewayHost).zone, home, 'the name lookup set the zone cookie to the home region');
 
   const code = new URL(callback).searchParams.get('code');
@@ -67,6 +69,11 @@ export async function libraryFlow(platform, user, gateway) {
   }
   const password = records['identity-' + home].audit.filter(function (e) { return e.event === 'password-ok' && e.user === user.name; });
   assert.equal(password.length, 1, 'the password was checked once, in ' + home);
+  if (options.staleZone) {
+    // The stale cookie sent the first stage to the other region, which only looked the name up.
+    const lookups = records['identity-' + options.staleZone].audit.filter(function (e) { return e.event === 'name-lookup'; });
+    assert.deepEqual(lookups.map(function (e) { return e.user + '->' + e.home; }), [user.name + '->' + home]);
+  }
   const elsewherePersonal = entries(records, function (e) { return e.region === elsewhere && e.user === user.name && e.event !== 'name-lookup'; });
   assert.deepEqual(elsewherePersonal.map(describe), [], 'region ' + elsewhere + ' served ' + user.name + ' beyond a name lookup');
   return { served: viaGateway.length };

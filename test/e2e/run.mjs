@@ -53,6 +53,10 @@ for (const user of [users.alice, users.bob]) {
   }
 }
 tests.push({
+  name: 'oauth4webapi: ' + users.alice.name + ' (home eu) arriving with a stale zone=us cookie at gateway us: us serves only the name lookup, the zone transfer brings her back to eu',
+  run: function () { return libraryFlow(platform, users.alice, 'us', { staleZone: 'us' }); },
+});
+tests.push({
   name: 'chromium: ' + users.bob.name + ' (home us) signs in through the global entry at gateway eu; every request served in us, eu holds only the name lookup',
   run: function () {
     if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM + ' is missing: apt-get install chromium');

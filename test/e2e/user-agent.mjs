@@ -36,6 +36,8 @@ export function createUserAgent() {
   return {
     visited,
     cookies: function (host) { return { ...(jars[host] || {}) }; },
+    /** As if an earlier visit had left this cookie. */
+    preset: function (host, name, value) { (jars[host] = jars[host] || {})[name] = value; },
 
     /**
      * Starts at the authorization URL, signs in with user name and password through the two-stage login,
