@@ -45,10 +45,18 @@ export async function browserFlow(platform, user, screenshotPath) {
     assert.equal(await tab.textContent('#home-region'), user.home);
     assert.equal(await tab.textContent('#api-region'), user.home);
 
+    // Each button posts and comes back to a fresh page: wait for the new page's activity line.
+    const apiAnswers = function (n) {
+      return tab.waitForFunction(function (want) {
+        const log = document.querySelector('#activity');
+        return log !== null && (log.textContent.match(/HTTP 200 from region/g) || []).length >= want;
+      }, n);
+    };
+    await apiAnswers(1);
     await tab.click('#call-api');
-    await tab.waitForSelector('#signed-in');
+    await apiAnswers(2);
     await tab.click('#refresh');
-    await tab.waitForSelector('#signed-in');
+    await apiAnswers(3);
     const activity = await tab.textContent('#activity');
     assert.match(activity, new RegExp('tokens refreshed by region ' + user.home));
     assert.equal((activity.match(new RegExp('API /api/records: HTTP 200 from region ' + user.home, 'g')) || []).length, 3, activity);
