@@ -166,8 +166,12 @@ function oauthRequest(req, url, body) {
 }
 
 function sendOAuthResponse(res, response) {
-  res.writeHead(response.status, { 'cache-control': 'no-store', ...response.headers, ...(response.body && Object.keys(response.body).length ? { 'content-type': 'application/json' } : {}) });
-  res.end(response.body && Object.keys(response.body).length ? JSON.stringify(response.body) : undefined);
+  const headers = { 'cache-control': 'no-store' };
+  for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
+  const hasBody = response.body && Object.keys(response.body).length > 0;
+  if (hasBody) headers['content-type'] = 'application/json';
+  res.writeHead(response.status, headers);
+  res.end(hasBody ? JSON.stringify(response.body) : undefined);
 }
 
 function sendOAuthError(res, e) {
