@@ -16,6 +16,8 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 export async function browserFlow(platform, user, screenshotPath) {
   assert.equal(platform.enter, 'eu', 'the global entry must enter at gateway eu for this test');
   const since = new Date().toISOString();
+  const shots = join(screenshotPath, '..'); // the login stages go next to the signed-in page
+  mkdirSync(shots, { recursive: true });
   const profile = mkdtempSync(join(tmpdir(), 'njs-region-router-chromium-'));
   // launchPersistentContext is how playwright takes a --user-data-dir: a fresh one per run.
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1000, height: 900 } });
@@ -29,6 +31,7 @@ export async function browserFlow(platform, user, screenshotPath) {
     await tab.waitForURL(/\/login\?/);
     assert.match(await tab.title(), /served by region eu/);
     await tab.fill('input[name=username]', user.name);
+    await tab.screenshot({ path: join(shots, 'login-name.png') });
     await tab.click('button[type=submit]');
 
     // The zone transfer: the zone cookie now routes this browser to the home region.
@@ -37,6 +40,7 @@ export async function browserFlow(platform, user, screenshotPath) {
     const zone = (await context.cookies(platform.entry.identity)).find(function (c) { return c.name === 'zone'; });
     assert.ok(zone && zone.value === user.home && zone.httpOnly, 'an HTTP-only zone cookie naming ' + user.home);
     await tab.fill('input[name=password]', user.password);
+    await tab.screenshot({ path: join(shots, 'login-password.png') });
     await tab.click('button[type=submit]');
 
     await tab.waitForURL(platform.client + '/');
@@ -61,7 +65,6 @@ export async function browserFlow(platform, user, screenshotPath) {
     assert.match(activity, new RegExp('tokens refreshed by region ' + user.home));
     assert.equal((activity.match(new RegExp('API /api/records: HTTP 200 from region ' + user.home, 'g')) || []).length, 3, activity);
 
-    mkdirSync(join(screenshotPath, '..'), { recursive: true });
     await tab.screenshot({ path: screenshotPath, fullPage: true });
 
     await tab.click('#signout');
