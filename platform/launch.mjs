@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forwardLines, renderGlobalEntry, renderRegionalGateway, ROOT, startNginx, waitForPort } from './gateway.mjs';
 import { containerRuntime, dockerUnavailable, localRuntime } from './runtime.mjs';
@@ -59,6 +60,16 @@ async function layout(preferPorts) {
     out.gateways[r] = { host, identityPort: await portOn(host, want(PREFERRED.gateway.identity)), apiPort: await portOn(host, want(PREFERRED.gateway.api)) };
     out.identity[r] = await at(host, PREFERRED.identity[r]);
     out.api[r] = await at(host, PREFERRED.api[r]);
+  }
+  return out;
+}
+
+/** The demo users of every region, from platform/data: { name: { name, home, password } }. */
+export function demoUsers() {
+  const out = {};
+  for (const r of REGIONS) {
+    const data = JSON.parse(readFileSync(join(ROOT, 'platform', 'data', r + '.json'), 'utf8'));
+    for (const [name, u] of Object.entries(data.users)) out[name] = { name, home: r, password: u.password };
   }
   return out;
 }

@@ -5,10 +5,8 @@
 //   npm start -- --quiet      no per-request log lines
 //   npm start -- --local      local processes even where a Docker engine runs (--containers: insist on them)
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ROOT } from '../platform/gateway.mjs';
-import { REGIONS, startPlatform } from '../platform/launch.mjs';
+import { demoUsers, startPlatform } from '../platform/launch.mjs';
 
 function option(name) {
   const args = process.argv.slice(2);
@@ -36,11 +34,7 @@ const platform = await startPlatform({
   process.exit(1);
 });
 
-const users = [];
-for (const r of REGIONS) {
-  const data = JSON.parse(readFileSync(join(ROOT, 'platform', 'data', r + '.json'), 'utf8'));
-  for (const [name, u] of Object.entries(data.users)) users.push('    ' + name.padEnd(8) + ' home ' + r + '   password ' + u.password);
-}
+const users = Object.values(demoUsers()).map(function (u) { return '    ' + u.name.padEnd(8) + ' home ' + u.home + '   password ' + u.password; });
 const line = function (label, value) { return '  ' + label.padEnd(28) + value; };
 console.log([
   '',

@@ -3,24 +3,15 @@
 // Writes test-results/signed-in.png. Ends with `e2e: P passed, F failed` and a non-zero exit on failure.
 // Local processes by default; `npm run test:e2e -- --containers` runs the same tests against containers.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../platform/gateway.mjs';
-import { REGIONS, startPlatform } from '../../platform/launch.mjs';
+import { demoUsers, REGIONS, startPlatform } from '../../platform/launch.mjs';
 import { browserFlow, CHROMIUM } from './browser-flow.mjs';
 import { E2E_REDIRECT_URI, libraryFlow } from './library-flow.mjs';
 
 const TEST_TIMEOUT_MS = 90000;
 const SCREENSHOT = join(ROOT, 'test-results', 'signed-in.png');
-
-function demoUsers() {
-  const out = {};
-  for (const r of REGIONS) {
-    const data = JSON.parse(readFileSync(join(ROOT, 'platform', 'data', r + '.json'), 'utf8'));
-    for (const [name, u] of Object.entries(data.users)) out[name] = { name, home: r, password: u.password };
-  }
-  return out;
-}
 
 rmSync(SCREENSHOT, { force: true }); // only this run's screenshot may be reported
 
