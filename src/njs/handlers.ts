@@ -1,6 +1,6 @@
 // The thin njs adapter: reads the request view and configuration from nginx variables, asks the core,
 // and hands the region back to nginx. No routing logic lives here.
-import { readConfig, RouterConfig, variableName } from '../core/config';
+import { DESCRIPTOR, readConfig, RouterConfig, variableName } from '../core/config';
 import { Decision, decideRegion, Note, RegionTable, RequestView } from '../core/region';
 
 const LOG_PREFIX = 'region_router: ';
@@ -10,7 +10,7 @@ const CANDIDATE = 'region_router_candidate';
 const KNOWN = 'region_router_known';
 const REGION = 'region_router_region';
 const SOURCE = 'region_router_source';
-const DEFAULT_CONTINUE = '@region_router_proxy';
+const DEFAULT_CONTINUE = DESCRIPTOR.continueAt.fallback as string;
 
 function configOf(r: NginxHTTPRequest): RouterConfig {
   return readConfig(function (variable) {

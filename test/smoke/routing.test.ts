@@ -95,6 +95,32 @@ describe('routing through real nginx with the built bundle', function () {
     expect((await send(api + '/x', { headers: { authorization: 'Bearer ' + token } })).echo.region).toBe('eu');
   });
 
+  it('routes a form body too large to read in memory by cookie, with a warn line, and proxies it whole', async function () {
+    const code = await mintWrappedToken({ zone: 'eu' });
+    const body = 'grant_type=authorization_code&code=' + code + '&pad=' + 'p'.repeat(100 * 1024);
+    const { echo } = await send(identity + '/oauth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'zone=us' },
+      body,
+    });
+    expect(echo.region).toBe('us');
+    expect(Buffer.from(echo.bodyBase64, 'base64').toString()).toBe(body);
+    expect(nginx.errorLog()).toMatch(/\[warn\].*region_router: request body is buffered to a file/);
+  });
+
+  it('never reads the body of OPTIONS or HEAD', async function () {
+    const code = await mintWrappedToken({ zone: 'us' });
+    const options = await send(identity + '/oauth/token', {
+      method: 'OPTIONS',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://app.example' },
+      body: 'grant_type=authorization_code&code=' + code,
+    });
+    expect(options.echo).toMatchObject({ region: 'eu', method: 'OPTIONS' });
+    const head = await fetch(identity + '/oauth/token', { method: 'HEAD', headers: { cookie: 'zone=us' } });
+    expect(head.headers.get('x-upstream')).toBe('us/identity');
+    expect(nginx.accessLog()).toMatch(/"OPTIONS \/oauth\/token HTTP\/1.1" 200 \d+ region=eu source=default/);
+  });
+
   it('records region and source in the access log and nothing crashed', async function () {
     const log = nginx.accessLog();
     expect(log).toMatch(/"GET \/oauth\/authorize HTTP\/1.1" 200 \d+ region=us source=cookie/);

@@ -1,0 +1,75 @@
+// What "runs on njs 0.7.9" means to the bundler, shared by build.mjs and the build's own tests.
+import { build } from 'esbuild';
+
+// What njs 0.7.9 lacks (../shared/njs-facts.md). false = "not supported by the target": esbuild lowers
+// what it can and refuses, with its own message, what it can't.
+export const NJS_0_7_9 = {
+  destructuring: false,
+  'default-argument': false,
+  'for-of': false,
+  class: false,
+  generator: false,
+  'async-generator': false,
+  'array-spread': false,
+  'object-rest-spread': false,
+  'optional-chain': false,
+  'optional-catch-binding': false,
+  'logical-assignment': false,
+  'regexp-dot-all-flag': false,
+  'regexp-sticky-and-unicode-flags': false,
+  'regexp-unicode-property-escapes': false,
+  'regexp-lookbehind-assertions': false,
+  'regexp-match-indices': false,
+  'class-field': false,
+  'class-static-field': false,
+  'top-level-await': false,
+  bigint: false,
+};
+
+// Constructs esbuild may still emit (inside its helpers) that njs 0.7.9 rejects, or APIs it lacks.
+export const FORBIDDEN_IN_OUTPUT = [
+  [/\bfor\s*\([^;()]*\s+of\s+/, 'for...of (from an esbuild helper: object spread or rest?)'],
+  [/\.\.\.[A-Za-z_$[({]/, 'spread syntax'],
+  [/\bclass\s+[A-Za-z_$]/, 'class'],
+  [/\bnew\s+(Map|Set|WeakMap|Proxy)\b|\bReflect\./, 'Map/Set/WeakMap/Proxy/Reflect (missing on njs 0.7.9)'],
+  [/\.replaceAll\(|Array\.from\(/, 'String.replaceAll/Array.from (missing on njs 0.7.9)'],
+];
+
+/**
+ * Bundles one entry point into njs-loadable ESM text. Rejects (Error with a readable message) when
+ * esbuild refuses the syntax or the output still holds something njs 0.7.9 can't run.
+ */
+export async function bundleForNjs(entry) {
+  let result;
+  try {
+    result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      supported: NJS_0_7_9,
+      write: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    throw new Error("esbuild refused the source (njs 0.7.9 can't run it):\n" + (e.errors || [e]).map(function (m) {
+      return '  ' + (m.location ? m.location.file + ':' + m.location.line + ': ' : '') + (m.text || m.message);
+    }).join('\n'));
+  }
+  let code = result.outputFiles[0].text;
+  // njs before 0.7.12 rejects `export { x as default }`.
+  const exportLine = /export\s*\{\s*([A-Za-z_$][\w$]*)\s+as\s+default\s*\};?\s*$/;
+  if (!exportLine.test(code)) {
+    throw new Error('expected the bundle to end with `export { x as default };` (does the entry have a default export?)');
+  }
+  code = code.replace(exportLine, 'export default $1;\n');
+  for (const [pattern, what] of FORBIDDEN_IN_OUTPUT) {
+    const m = pattern.exec(code);
+    if (m) {
+      const line = code.slice(0, m.index).split('\n').length;
+      throw new Error('bundle line ' + line + ' uses ' + what + ', which njs 0.7.9 rejects');
+    }
+  }
+  return code;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian bookworm machine lacks to run and test njs-region-router, then `npm ci`.
+# Idempotent: packages already present are not touched. Needs root (or sudo) for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# nginx + njs 0.7.9 module + njs CLI: the product. docker.io + debootstrap: the container harness.
+# chromium: the browser login test. wrk: the benchmark.
+PACKAGES=(nginx libnginx-mod-http-js njs docker.io debootstrap chromium wrk curl ca-certificates)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's package may start its default server on :80; nothing here needs it.
+if [ -s /run/nginx.pid ]; then nginx -s quit 2>/dev/null || true; fi
+
+npm ci --no-audit --no-fund
