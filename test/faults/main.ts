@@ -159,7 +159,7 @@ async function regionDown(): Promise<FaultResult[]> {
       return headers.includes('zone=us') || headers.includes(us[0].token) || Buffer.from(r.bodyBase64, 'base64').toString().includes(us[0].token);
     });
     const failovers = accessLines(gw, /failover=(?!-)/);
-    const logged503 = accessLines(gw, /" 503 \d+ region=us source=(cookie|code|bearer) failover=- /);
+    const logged503 = accessLines(gw, /" 503 \d+ region=us source=(cookie|code|bearer) .* failover=-$/);
     // Nothing a client sent in headers or body reaches the error log, though every us request logged a
     // connect() error. The query is another matter: nginx quotes the request line, so the shipped example
     // gives the end-session endpoint (/logout) an error log at crit. The control path shows the quote.
@@ -236,7 +236,7 @@ async function failover(): Promise<FaultResult[]> {
     const intact = new RegExp('^grant_type=authorization_code&code=(' + eu[0].token + '|' + us[0].token + ')&n=\\d+$');
     const posted = euIdentity.seen.slice(before).filter(function (r: { method: string; bodyBase64: string }) { return r.method === 'POST' && intact.test(Buffer.from(r.bodyBase64, 'base64').toString()); });
     if (posted.length !== 5 + 5) problems.push('expected 10 intact token POSTs at eu (5 eu, 5 us failed over), found ' + posted.length);
-    const marked = accessLines(gw, /" 200 \d+ region=us source=(cookie|code) failover=idsvr_eu /);
+    const marked = accessLines(gw, /" 200 \d+ region=us source=(cookie|code) .* failover=idsvr_eu$/);
     if (marked.length !== 10) problems.push('expected 10 access-log lines "200 region=us ... failover=idsvr_eu", found ' + marked.length);
     out.push(verdict('failover allowed for us (identity only): us served by eu, marked failover=idsvr_eu; us API still 503', problems,
       down.length + ' requests; 10 us identity requests failed over and were logged failover=idsvr_eu; 5 us API requests 503'));
