@@ -1,44 +1,70 @@
-// npm start: builds the bundle, starts the example gateways (nginx/example/nginx.conf) with echo
-// upstreams for each region's identity server and API, all on 127.0.0.1, and prints how to try it.
-// Ctrl-C stops everything it started.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startEchoUpstream } from '../test/support/echo-upstream.mjs';
+// npm start: builds the bundle, brings up the whole two-region platform on 127.0.0.x and prints where
+// everything is. Ctrl-C stops everything it started.
+//   npm start                 the global entry enters at gateway eu
+//   npm start -- --enter us   ... at gateway us;  --enter any: round robin over both
+//   npm start -- --quiet      no per-request log lines
+//   npm start -- --local      local processes even where a Docker engine runs (--containers: insist on them)
+import { spawnSync } from 'node:child_process';
+import { ROOT } from '../platform/gateway.mjs';
+import { demoUsers, startPlatform } from '../platform/launch.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const build = spawnSync('node', [join(root, 'build', 'build.mjs')], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
-
-const upstreams = [];
-for (const [port, region, service] of [[8101, 'eu', 'identity'], [8102, 'us', 'identity'], [8111, 'eu', 'api'], [8112, 'us', 'api']]) {
-  upstreams.push(await startEchoUpstream({ port, region, service }));
+function option(name) {
+  const args = process.argv.slice(2);
+  const i = args.findIndex(function (a) { return a === '--' + name || a.startsWith('--' + name + '='); });
+  if (i < 0) return undefined;
+  return args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
 }
-const prefix = join(root, '.run');
-mkdirSync(prefix, { recursive: true });
-const nginx = spawn('nginx', ['-p', prefix + '/', '-e', 'stderr', '-g', 'daemon off;', '-c', join(root, 'nginx', 'example', 'nginx.conf')], { stdio: 'inherit' });
-nginx.on('exit', function (code) {
-  console.error('nginx exited (' + code + ')');
-  stop(1);
+const quiet = process.argv.includes('--quiet');
+
+const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('start: `npm run build` failed');
+  process.exit(1);
+}
+
+const platform = await startPlatform({
+  preferPorts: true,
+  enter: option('enter') || 'eu',
+  runtime: process.argv.includes('--local') ? 'local' : process.argv.includes('--containers') ? 'containers' : 'auto',
+  onLine: function (name, stream, line) {
+    if (!quiet || stream === 'stderr') console.log(('[' + name + ']').padEnd(14) + line);
+  },
+}).catch(function (e) {
+  console.error('start: ' + e.message + (process.argv.includes('--local') ? '' : '\nstart: to run without containers: npm start -- --local'));
+  process.exit(1);
 });
 
-console.log(`
-njs-region-router example: local processes (nginx ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().split('/')[1]})
-  identity gateway  http://127.0.0.1:8080   (upstreams eu :8101, us :8102)
-  API gateway       http://127.0.0.1:8090   (upstreams eu :8111, us :8112)
-Try:
-  curl -s -b zone=us http://127.0.0.1:8080/oauth/authorize
-  curl -s -d 'grant_type=authorization_code&code=<wrapped token>' http://127.0.0.1:8080/oauth/token
-Ctrl-C stops everything.`);
+const users = Object.values(demoUsers()).map(function (u) { return '    ' + u.name.padEnd(8) + ' home ' + u.home + '   password ' + u.password; });
+const line = function (label, value) { return '  ' + label.padEnd(28) + value; };
+console.log([
+  '',
+  'njs-region-router demo platform is up, as ' + platform.mode + '.',
+  '',
+  line('Open the client app:', platform.client + '/'),
+  line('Global entry (identity):', platform.entry.identity + '   -> enters at gateway ' + platform.enter),
+  line('Global entry (API):', platform.entry.api),
+  line('Gateway eu (identity, API):', platform.gateways.eu.identity + '  ' + platform.gateways.eu.api),
+  line('Gateway us (identity, API):', platform.gateways.us.identity + '  ' + platform.gateways.us.api),
+  line('Identity server eu, us:', platform.services['identity-eu'] + '  ' + platform.services['identity-us']),
+  line('API eu, us:', platform.services['api-eu'] + '  ' + platform.services['api-us']),
+  line('Global directory:', platform.services.directory),
+  line('Audit records:', '<any service above>/_records'),
+  '',
+  '  Demo users:',
+  users.join('\n'),
+  '',
+  'Ctrl-C stops everything.',
+  '',
+].join('\n'));
 
 let stopping = false;
-async function stop(code) {
+async function stop(signal) {
   if (stopping) return;
   stopping = true;
-  if (nginx.exitCode === null) nginx.kill('SIGQUIT');
-  for (const u of upstreams) await u.close();
-  process.exit(code);
+  console.log('start: ' + signal + ' received, stopping ' + platform.pids.length + ' processes');
+  await platform.stop();
+  console.log('start: stopped');
+  process.exit(0);
 }
-process.on('SIGINT', function () { stop(0); });
-process.on('SIGTERM', function () { stop(0); });
+process.on('SIGINT', function () { stop('SIGINT'); });
+process.on('SIGTERM', function () { stop('SIGTERM'); });

@@ -22,7 +22,9 @@ export function startEchoUpstream({ host = '127.0.0.1', port = 0, region, servic
       };
       seen.push(record);
       const json = JSON.stringify(record);
-      res.writeHead(200, {
+      // A test may ask for another status (an OAuth error, a redirect) to check it comes back unchanged.
+      const asked = Number(req.headers['x-echo-status']);
+      res.writeHead(asked >= 200 && asked <= 599 ? asked : 200, {
         'content-type': 'application/json',
         'x-upstream': region + '/' + service,
         'set-cookie': 'upstream_seen=' + region + '; Path=/; HttpOnly',

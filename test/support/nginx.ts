@@ -3,10 +3,12 @@
 // exactly what users copy.
 import { spawn, ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// Plain JS, shared with the demo platform (npm start runs without a TypeScript loader).
+import { waitForPort } from '../../platform/gateway.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const BUNDLE = join(ROOT, 'dist', 'region-router.js');
@@ -20,21 +22,6 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       const port = (s.address() as { port: number }).port;
       s.close(function () { res(port); });
     });
-  });
-}
-
-function waitForPort(port: number, host: string, deadline: number): Promise<void> {
-  return new Promise(function (res, rej) {
-    const attempt = function () {
-      const sock = connect(port, host);
-      sock.once('connect', function () { sock.destroy(); res(); });
-      sock.once('error', function () {
-        sock.destroy();
-        if (Date.now() > deadline) rej(new Error('nginx did not listen on ' + host + ':' + port));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
   });
 }
 
@@ -81,7 +68,7 @@ export async function startNginx(conf: string, listen: { host: string; port: num
   };
   const deadline = Date.now() + 10000;
   try {
-    for (const l of listen) await waitForPort(l.port, l.host, deadline);
+    for (const l of listen) await waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
   } catch (e) {
     proc.kill('SIGKILL');
     throw new Error((e as Error).message + '\n' + stderr + read('error.log'));

@@ -1,14 +1,25 @@
 // The build is the guard that keeps njs-incompatible syntax out of the bundle.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM build script without types
 import { bundleForNjs } from '../../build/njs-target.mjs';
 
-function entry(source: string): string {
+const made: string[] = [];
+afterAll(function () {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'region-router-build-'));
+  made.push(dir);
+  return dir;
+}
+
+function entry(source: string): string {
+  const dir = tempDir();
   const file = join(dir, 'entry.ts');
   writeFileSync(file, source);
   return file;
@@ -34,7 +45,7 @@ describe('the njs bundle', function () {
     // esbuild's older spread helper used for...of; the output check would refuse it. This one loads.
     const code: string = await bundleForNjs(entry('const a = { x: 1 }; export default { ...a, y: 2 };'));
     expect(code).not.toMatch(/\.\.\.a/);
-    const dir = mkdtempSync(join(tmpdir(), 'region-router-spread-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'mod.js'), code);
     writeFileSync(join(dir, 'main.js'), "import m from '" + join(dir, 'mod.js') + "'; console.log(JSON.stringify(m));");
     const run = spawnSync('njs', [join(dir, 'main.js')], { encoding: 'utf8' });

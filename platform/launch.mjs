@@ -1,0 +1,208 @@
+// Brings the whole platform up on this machine as local processes (Debian's nginx, node), all on
+// 127.0.0.x, and down again. `npm start` and the e2e test both use it, so the demo is what is tested.
+//
+//   global entry (127.0.0.1)  --enter-->  gateway eu (127.0.0.11) | gateway us (127.0.0.12)
+//   each gateway routes to the home region:  identity eu/us, API eu/us
+//   identity servers ask the global directory (127.0.0.1) for a user's home region
+//   the client web app (127.0.0.1) knows only the global entry
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { forwardLines, renderGlobalEntry, renderRegionalGateway, ROOT, startNginx, waitForPort } from './gateway.mjs';
+import { containerRuntime, dockerUnavailable, localRuntime } from './runtime.mjs';
+
+export const REGIONS = ['eu', 'us'];
+const GLOBAL_HOST = '127.0.0.1';
+const REGION_HOST = { eu: '127.0.0.11', us: '127.0.0.12' };
+
+// The ports `npm start` prefers, so the printed URLs stay the same from run to run; any that is taken
+// (and every one in tests) is replaced by a free port on the same address.
+const PREFERRED = {
+  entry: { identity: 8080, api: 8090 },
+  gateway: { identity: 8080, api: 8090 },
+  identity: { eu: 8101, us: 8102 },
+  api: { eu: 8111, us: 8112 },
+  directory: 8100,
+  client: 3000,
+};
+
+function tryListen(host, port) {
+  return new Promise(function (res) {
+    const s = createServer();
+    s.once('error', function () { res(undefined); });
+    s.listen(port, host, function () {
+      const got = s.address().port;
+      s.close(function () { res(got); });
+    });
+  });
+}
+
+async function portOn(host, preferred) {
+  return (preferred && (await tryListen(host, preferred))) || tryListen(host, 0);
+}
+
+/** Where everything listens. */
+async function layout(preferPorts) {
+  const want = function (p) { return preferPorts ? p : 0; };
+  const at = async function (host, p) { return { host, port: await portOn(host, want(p)) }; };
+  const out = {
+    directory: await at(GLOBAL_HOST, PREFERRED.directory),
+    client: await at(GLOBAL_HOST, PREFERRED.client),
+    entry: { host: GLOBAL_HOST, identityPort: await portOn(GLOBAL_HOST, want(PREFERRED.entry.identity)), apiPort: await portOn(GLOBAL_HOST, want(PREFERRED.entry.api)) },
+    gateways: {},
+    identity: {},
+    api: {},
+  };
+  for (const r of REGIONS) {
+    const host = REGION_HOST[r];
+    out.gateways[r] = { host, identityPort: await portOn(host, want(PREFERRED.gateway.identity)), apiPort: await portOn(host, want(PREFERRED.gateway.api)) };
+    out.identity[r] = await at(host, PREFERRED.identity[r]);
+    out.api[r] = await at(host, PREFERRED.api[r]);
+  }
+  return out;
+}
+
+/** The demo users of every region, from platform/data: { name: { name, home, password } }. */
+export function demoUsers() {
+  const out = {};
+  for (const r of REGIONS) {
+    const data = JSON.parse(readFileSync(join(ROOT, 'platform', 'data', r + '.json'), 'utf8'));
+    for (const [name, u] of Object.entries(data.users)) out[name] = { name, home: r, password: u.password };
+  }
+  return out;
+}
+
+const url = function (hp) { return 'http://' + hp.host + ':' + hp.port; };
+const gatewayUrls = function (g) { return { identity: 'http://' + g.host + ':' + g.identityPort, api: 'http://' + g.host + ':' + g.apiPort }; };
+
+function startNode(runtime, name, file, config, onLine) {
+  const c = runtime.command(name, ['node', join(ROOT, 'platform', file)], { env: { PLATFORM_SERVICE_CONFIG: JSON.stringify(config) } });
+  const proc = spawn(c.cmd, c.args, { stdio: ['ignore', 'pipe', 'pipe'], env: c.env });
+  forwardLines(proc, function (stream, line) { onLine(name, stream, line); });
+  const exited = new Promise(function (res) { proc.once('exit', res); });
+  return {
+    name,
+    pid: proc.pid,
+    ready: Promise.race([
+      waitForPort(config.host, config.port, 15000),
+      exited.then(function (code) { throw new Error(name + ' exited (' + code + ') while starting'); }),
+    ]),
+    stop: async function () {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      runtime.remove(name);
+    },
+  };
+}
+
+/**
+ * options.enter: which gateway the global entry forwards to: 'eu', 'us' or 'any' (round robin).
+ * options.preferPorts: use PREFERRED where free (npm start) instead of free ports (tests).
+ * options.extraRedirectUris: more redirect URIs for the demo client (the e2e library flow uses one).
+ * options.runtime: 'local', 'containers', or 'auto' (containers when a Docker engine answers).
+ * options.onLine(name, stream, line): every line any process writes (gateway access logs included).
+ */
+export async function startPlatform(options = {}) {
+  const enter = options.enter || 'eu';
+  if (!['eu', 'us', 'any'].includes(enter)) throw new Error('--enter must be eu, us or any, got ' + enter);
+  const onLine = options.onLine || function () {};
+  const say = function (line) { onLine('platform', 'stdout', line); };
+  const wanted = options.runtime || 'local';
+  let noDocker = wanted === 'local' ? 'local processes were asked for' : dockerUnavailable();
+  if (wanted === 'containers' && noDocker) throw new Error('containers asked for, but ' + noDocker);
+  let runtime = localRuntime();
+  if (!noDocker) {
+    try {
+      runtime = await containerRuntime(say, ROOT);
+    } catch (e) {
+      if (wanted === 'containers') throw e;
+      noDocker = 'the container image could not be built: ' + e.message.split('\n')[0];
+    }
+  }
+  const why = wanted === 'auto' && noDocker ? ', because ' + noDocker : '';
+  const L = await layout(options.preferPorts === true);
+  const secret = function () { return randomBytes(18).toString('base64url'); };
+  const entry = { identity: 'http://' + L.entry.host + ':' + L.entry.identityPort, api: 'http://' + L.entry.host + ':' + L.entry.apiPort };
+  const clientUrl = url(L.client);
+  const webClient = {
+    id: 'demo-web', secret: secret(), grants: ['authorization_code', 'refresh_token'],
+    redirectUris: [clientUrl + '/callback'].concat(options.extraRedirectUris || []),
+    postLogoutRedirectUris: [clientUrl + '/'],
+  };
+  const apiClients = {};
+  for (const r of REGIONS) apiClients[r] = { id: 'api-' + r, secret: secret(), grants: [], redirectUris: [], postLogoutRedirectUris: [] };
+
+  const running = [];
+  const stopAll = async function () {
+    // Entry first, services last, so nothing is left half-routed.
+    for (const p of running.slice().reverse()) {
+      await p.stop().catch(function (e) { onLine(p.name, 'stderr', 'stop failed: ' + e.message); });
+    }
+  };
+  try {
+    const services = [startNode(runtime, 'directory', 'directory.mjs', { ...L.directory, dataFile: join(ROOT, 'platform', 'data', 'directory.json') }, onLine)];
+    for (const r of REGIONS) {
+      const dataFile = join(ROOT, 'platform', 'data', r + '.json');
+      services.push(startNode(runtime, 'identity-' + r, 'identity-server.mjs', {
+        ...L.identity[r], region: r, dataFile, directoryUrl: url(L.directory), clients: [webClient, apiClients[r]],
+      }, onLine));
+      services.push(startNode(runtime, 'api-' + r, 'api-server.mjs', {
+        ...L.api[r], region: r, dataFile, identityUrl: url(L.identity[r]), apiClient: apiClients[r],
+      }, onLine));
+    }
+    services.push(startNode(runtime, 'client', 'client-app.mjs', {
+      ...L.client, url: clientUrl, entry, entryName: 'global entry, enters at ' + (enter === 'any' ? 'any gateway' : 'gateway ' + enter),
+      client: webClient,
+    }, onLine));
+    running.push.apply(running, services);
+    await Promise.all(services.map(function (s) { return s.ready; }));
+
+    const upstreams = {};
+    for (const r of REGIONS) {
+      upstreams['idsvr_' + r] = L.identity[r].host + ':' + L.identity[r].port;
+      upstreams['api_' + r] = L.api[r].host + ':' + L.api[r].port;
+    }
+    for (const r of REGIONS) {
+      const g = L.gateways[r];
+      const conf = renderRegionalGateway({ host: g.host, identityPort: g.identityPort, apiPort: g.apiPort, upstreams });
+      running.push(await startNginx('gateway-' + r, conf, [{ host: g.host, port: g.identityPort }, { host: g.host, port: g.apiPort }],
+        function (stream, line) { onLine('gateway-' + r, stream, line); }, runtime));
+    }
+    const entered = enter === 'any' ? REGIONS.map(function (r) { return L.gateways[r]; }) : [L.gateways[enter]];
+    const entryConf = renderGlobalEntry({ host: L.entry.host, identityPort: L.entry.identityPort, apiPort: L.entry.apiPort, gateways: entered });
+    running.push(await startNginx('entry', entryConf, [{ host: L.entry.host, port: L.entry.identityPort }, { host: L.entry.host, port: L.entry.apiPort }],
+      function (stream, line) { onLine('entry', stream, line); }, runtime));
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+
+  const gateways = {};
+  const services = { directory: url(L.directory) };
+  for (const r of REGIONS) {
+    gateways[r] = gatewayUrls(L.gateways[r]);
+    services['identity-' + r] = url(L.identity[r]);
+    services['api-' + r] = url(L.api[r]);
+  }
+  return {
+    mode: runtime.mode + why,
+    enter,
+    entry,
+    gateways,
+    gatewayHosts: REGION_HOST,
+    services,
+    client: clientUrl,
+    webClient,
+    pids: running.map(function (p) { return { name: p.name, pid: p.pid }; }),
+    /** What a service served and holds (its /_records), straight from the service. */
+    records: async function (service) {
+      const res = await fetch(services[service] + '/_records');
+      return res.json();
+    },
+    stop: stopAll,
+  };
+}

@@ -1,0 +1,90 @@
+// Where the platform's processes run: as local processes, or each in its own container (Docker, host
+// network, everything still on 127.0.0.x). No image can be pulled here, so the container image is made
+// from Debian's packages with debootstrap and `docker import` (see ../shared/njs-facts.md), once, and
+// then reused by its tag. Node is the host's own binary, mounted read-only, so the services run on the
+// same Node as `npm ci` installed for.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PACKAGES = ['nginx-light', 'libnginx-mod-http-js', 'libstdc++6', 'ca-certificates'];
+const IMAGE = 'njs-region-router/platform:bookworm-' + createHash('sha256').update(PACKAGES.join(',')).digest('hex').slice(0, 12);
+
+export function localRuntime() {
+  return {
+    mode: 'local processes (Debian nginx, node)',
+    /** argv[0] 'node' means this very Node. */
+    command(name, argv, options) {
+      return { cmd: argv[0] === 'node' ? process.execPath : argv[0], args: argv.slice(1), env: { ...process.env, ...options.env } };
+    },
+    remove() {},
+  };
+}
+
+/** Why containers can't be used here, or undefined when a Docker engine answers. */
+export function dockerUnavailable() {
+  const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 10000 });
+  if (info.error) return 'no docker command';
+  if (info.status !== 0) return 'no Docker engine answers (' + (info.stderr.trim().split('\n').pop() || 'docker info failed') + ')';
+  if (!imageExists() && !existsSync('/usr/sbin/debootstrap')) return 'its image must be built, and debootstrap is not installed';
+  if (!imageExists() && process.getuid && process.getuid() !== 0) return 'its image must be built, which debootstrap does only as root';
+  return undefined;
+}
+
+function imageExists() {
+  return spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status === 0;
+}
+
+function run(cmd, args, log) {
+  return new Promise(function (resolve, reject) {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = function (d) { tail = (tail + d).slice(-4000); };
+    p.stdout.on('data', keep);
+    p.stderr.on('data', keep);
+    p.once('error', reject);
+    p.once('exit', function (code) {
+      if (code === 0) resolve();
+      else reject(new Error(cmd + ' ' + args.join(' ') + ' failed (' + code + '):\n' + tail));
+    });
+    log('runtime: ' + cmd + ' ' + args.slice(0, 3).join(' ') + ' ...');
+  });
+}
+
+async function ensureImage(log) {
+  if (imageExists()) return;
+  log('runtime: building image ' + IMAGE + ' from Debian packages (debootstrap, about a minute, once)');
+  const dir = mkdtempSync(join(tmpdir(), 'njs-region-router-rootfs-'));
+  try {
+    await run('debootstrap', ['--variant=minbase', '--include=' + PACKAGES.join(','), 'bookworm', dir], log);
+    // Debian's nginx package enables its default site on :80 (all addresses): the demo never uses it.
+    rmSync(join(dir, 'etc', 'nginx', 'sites-enabled'), { recursive: true, force: true });
+    await run('sh', ['-c', 'tar -C "$0" -c . | docker import - "$1"', dir, IMAGE], log);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Each process in its own container: host network, the repository read-only at the same path. */
+export async function containerRuntime(log, root) {
+  await ensureImage(log);
+  const node = realpathSync(process.execPath);
+  return {
+    mode: 'containers (Docker, host network, image ' + IMAGE + ')',
+    command(name, argv, options) {
+      const container = 'njs-region-router-demo-' + process.pid + '-' + name;
+      const args = ['run', '--rm', '--name', container, '--network', 'host',
+        '-v', root + ':' + root + ':ro', '-v', node + ':/usr/local/bin/node:ro'];
+      for (const dir of options.writable || []) args.push('-v', dir + ':' + dir);
+      // `-e NAME` copies the value from docker's own environment: secrets stay out of argv.
+      for (const k of Object.keys(options.env || {})) args.push('-e', k);
+      return { cmd: 'docker', args: args.concat(IMAGE, argv), env: { ...process.env, ...options.env } };
+    },
+    /** Makes sure a container is gone, whatever state its `docker run` client is in. */
+    remove(name) {
+      spawnSync('docker', ['rm', '-f', 'njs-region-router-demo-' + process.pid + '-' + name], { stdio: 'ignore', timeout: 20000 });
+    },
+  };
+}

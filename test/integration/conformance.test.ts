@@ -1,0 +1,97 @@
+// The multi-region conformance matrix: for every home region x entry gateway x message type, a request
+// goes through a real nginx container (the built bundle, the shipped example config) and must reach the
+// home region's upstream with method, target, headers and body intact, and its answer must come back
+// unchanged. Each case also checks the routing source in the access log and the warn lines in the error
+// log. A failing case's message carries the exchange and the gateway's error log.
+import { describe, expect, inject, it } from 'vitest';
+import { REGIONS, Region, Endpoint } from '../harness/topology';
+import { MESSAGE_TYPES, Built, buildCase } from './messages';
+import { Received, headerValues, logCursor, send, seriousLines } from './exchange';
+import { assertDelivered } from './delivery';
+
+const topology = inject('topology');
+
+/** Case metadata read by the matrix reporter. */
+export interface MatrixMeta { home: Region; entry: Region; message: string; expected: string; answered?: string; source?: string }
+
+function describeExchange(entry: Region, to: Endpoint, built: Built, got: Received | undefined): string {
+  const body = built.sent.body;
+  const lines = [
+    'sent to the ' + entry + ' gateway (' + to.host + ':' + to.port + '): ' + built.sent.method + ' ' + built.sent.target.slice(0, 160),
+    '  headers: ' + built.sent.headers.map(function (h) { return h[0]; }).join(', ') +
+      (body === undefined ? '' : '; body ' + body.length + ' bytes' + (built.sent.chunks ? ' chunked' : '')),
+  ];
+  if (got !== undefined) {
+    lines.push('answered: ' + got.status + ' x-upstream=' + headerValues(got.rawHeaders, 'x-upstream').join(',') +
+      ' body ' + got.body.length + ' bytes: ' + got.body.toString('utf8').slice(0, 300));
+  }
+  return lines.join('\n');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function runCase(home: Region, entry: Region, messageIndex: number, meta: MatrixMeta): Promise<void> {
+  const gateway = topology.gateways[entry];
+  const c = await buildCase(MESSAGE_TYPES[messageIndex], home, gateway, topology.defaultRegion);
+  const built = c.built;
+  const region = c.region;
+  meta.expected = region;
+  const to = built.service === 'identity' ? gateway.identity : gateway.api;
+  const upstream = topology.upstreams[region + '/' + built.service];
+
+  const cursor = logCursor(gateway.prefix);
+  let got: Received | undefined;
+  try {
+    got = await send(to, built.sent);
+    const answered = headerValues(got.rawHeaders, 'x-upstream');
+    meta.answered = answered.join(',') || 'none (' + got.status + ')';
+
+    assertDelivered(built, region, got);
+
+    // The routing decision as nginx logged it.
+    const access = await cursor.accessLines();
+    meta.source = (/ source=(\S+)/.exec(access) || ['', '?'])[1];
+    expect(access, 'access log line: region, source and upstream').toMatch(new RegExp(
+      '"' + built.sent.method + ' ' + escapeRegExp(built.sent.target.split('?')[0]) + ' HTTP/1.1" ' + built.expected.status +
+      ' \\d+ region=' + region + ' source=' + built.expected.source + ' upstream=' + upstream.host + ':' + upstream.port + ' '));
+    const errors = cursor.errorLines();
+    expect(seriousLines(errors), 'error log lines at error level or worse').toEqual([]);
+    const warns = errors.split('\n').filter(function (l) { return /\[warn\].*region_router:/.test(l); });
+    expect(warns.length, 'region_router warn lines: ' + JSON.stringify(warns)).toBe(built.expected.warns.length);
+    for (const w of built.expected.warns) expect(warns.join('\n'), 'warn line').toMatch(w);
+    for (const secret of built.secrets) {
+      expect(errors.indexOf(secret.slice(-40)) < 0 && access.indexOf(secret.slice(-40)) < 0, 'a token or cookie value appears in nginx logs').toBe(true);
+    }
+  } catch (e) {
+    if (meta.source === undefined) meta.source = (/ source=(\S+)/.exec(await cursor.accessLines()) || ['', '?'])[1];
+    const err = e as Error;
+    err.message = err.message + '\n\n' + describeExchange(entry, to, built, got) +
+      '\n--- nginx error log of the ' + entry + ' gateway, this request ---\n' + (cursor.errorLines() || '(nothing)') +
+      '\n--- its last lines ---\n' + cursor.errorTail(15);
+    throw err;
+  }
+}
+
+for (const home of REGIONS) {
+  for (const entry of REGIONS) {
+    describe('home ' + home + ', entering at the ' + entry + ' gateway', function () {
+      MESSAGE_TYPES.forEach(function (message, index) {
+        it(message.name, async function (context) {
+          const meta: MatrixMeta = { home, entry, message: message.name, expected: '?' };
+          (context.task.meta as Record<string, unknown>).matrix = meta;
+          await runCase(home, entry, index, meta);
+        });
+      });
+    });
+  }
+}
+
+describe('the gateways after the matrix', function () {
+  for (const entry of REGIONS) {
+    it('the ' + entry + ' gateway logged no error and no crash', function () {
+      expect(seriousLines(logCursor(topology.gateways[entry].prefix).errorTail(100000))).toEqual([]);
+    });
+  }
+});

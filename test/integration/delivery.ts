@@ -1,0 +1,58 @@
+// What "delivered intact" means for one exchange: the expected region's upstream answered, it received
+// exactly what the client sent (method, target, headers, body bytes), and its answer came back unchanged.
+import { expect } from 'vitest';
+import type { Region } from '../harness/topology';
+import type { Built } from './messages';
+import { Received, headerValues } from './exchange';
+
+// Headers that describe one connection (and Expect, which nginx answers itself); nginx sets its own
+// toward the upstream.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-connection', 'expect'];
+
+/** The echo upstream's answer (test/support/echo-upstream.mjs). */
+export interface Echo { region: string; service: string; method: string; url: string; rawHeaders: string[]; bodyBase64: string }
+
+/** What the upstream must have received: the client's headers minus hop-by-hop ones, by lower-case name. */
+function forwardedHeaders(built: Built): [string, string][] {
+  const out: [string, string][] = [];
+  for (const h of built.sent.headers) {
+    if (HOP_BY_HOP.indexOf(h[0].toLowerCase()) < 0) out.push([h[0].toLowerCase(), h[1]]);
+  }
+  if (built.sent.body !== undefined) out.push(['content-length', String(built.sent.body.length)]);
+  return out.sort();
+}
+
+function receivedHeaders(echo: Echo): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < echo.rawHeaders.length; i += 2) {
+    if (HOP_BY_HOP.indexOf(echo.rawHeaders[i].toLowerCase()) < 0) out.push([echo.rawHeaders[i].toLowerCase(), echo.rawHeaders[i + 1]]);
+  }
+  return out.sort();
+}
+
+export function assertDelivered(built: Built, region: Region | string, got: Received): Echo {
+  // The upstream that answered, and its answer unchanged: status, body, Set-Cookie.
+  expect(headerValues(got.rawHeaders, 'x-upstream'), 'x-upstream: which upstream answered').toEqual([region + '/' + built.service]);
+  expect(got.status, 'status the upstream answered with').toBe(built.expected.status);
+  expect(headerValues(got.rawHeaders, 'set-cookie'), 'Set-Cookie from the upstream').toEqual(['upstream_seen=' + region + '; Path=/; HttpOnly']);
+  expect(headerValues(got.rawHeaders, 'content-length'), 'Content-Length of the answer').toEqual([String(got.body.length)]);
+  const text = got.body.toString('utf8');
+  const echo = JSON.parse(text) as Echo;
+  // The echo writes JSON.stringify of its record: any changed, lost or added byte breaks this identity.
+  expect(JSON.stringify(echo), 'answer body, byte for byte as the upstream wrote it').toBe(text);
+
+  // What the upstream received: method, path and query, every header, and the body bytes.
+  expect(echo.region + '/' + echo.service, 'upstream that received the request').toBe(region + '/' + built.service);
+  expect(echo.method, 'method').toBe(built.sent.method);
+  expect(echo.url, 'path and query').toBe(built.sent.target);
+  const sentHeaders = built.sent.headers.flat();
+  expect(headerValues(echo.rawHeaders, 'cookie'), 'Cookie header').toEqual(headerValues(sentHeaders, 'cookie'));
+  expect(headerValues(echo.rawHeaders, 'authorization'), 'Authorization header').toEqual(headerValues(sentHeaders, 'authorization'));
+  expect(receivedHeaders(echo), 'all headers (hop-by-hop aside)').toEqual(forwardedHeaders(built));
+  expect(headerValues(echo.rawHeaders, 'transfer-encoding'), 'no Transfer-Encoding toward the upstream').toEqual([]);
+  const bodySent = built.sent.body || Buffer.alloc(0);
+  const bodyReceived = Buffer.from(echo.bodyBase64, 'base64');
+  expect(bodyReceived.length, 'body length').toBe(bodySent.length);
+  expect(bodyReceived.equals(bodySent), 'body bytes identical').toBe(true);
+  return echo;
+}
