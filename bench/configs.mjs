@@ -1,6 +1,7 @@
 // nginx configurations of the benchmark. The routing gateway includes the shipped snippets
-// (nginx/http.conf, server.conf, identity-location.conf, api-location.conf), the built dist/ bundle and
-// the shipped region table with more regions added, exactly as a user would. Every server is on 127.0.0.1.
+// (nginx/http.conf, server.conf, unavailable.conf, identity-location.conf, api-location.conf), the built
+// dist/ bundle and the shipped region table with more regions added, exactly as nginx/example/nginx.conf
+// does. Every server is on 127.0.0.1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -98,7 +99,9 @@ ${mapBlock('$cookie_zone', '$map_upstream', names, '        default  up_eu;\n')}
     }
     server {    # 3 and 5. the identity gateway: cookie GETs, token POSTs (example/nginx.conf)
         listen 127.0.0.1:${p.identity};
+        set $region_router_gateway identity;
         include ${join(root, 'nginx', 'server.conf')};
+        include ${join(root, 'nginx', 'unavailable.conf')};
         location / {
             include ${join(root, 'nginx', 'identity-location.conf')};
             proxy_pass http://$identity_upstream;
@@ -109,6 +112,8 @@ ${mapBlock('$cookie_zone', '$map_upstream', names, '        default  up_eu;\n')}
     }
     server {    # 4. the API gateway: bearer GETs (example/nginx.conf)
         listen 127.0.0.1:${p.api};
+        set $region_router_gateway api;
+        include ${join(root, 'nginx', 'unavailable.conf')};
         location / {
             include ${join(root, 'nginx', 'api-location.conf')};
             proxy_pass http://$identity_upstream;
