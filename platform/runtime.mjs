@@ -1,16 +1,13 @@
 // Where the platform's processes run: as local processes, or each in its own container (Docker, host
 // network, everything still on 127.0.0.x). No image can be pulled here, so the container image is made
-// from Debian's packages with debootstrap and `docker import` (see ../shared/njs-facts.md), once, and
-// then reused by its tag. Node is the host's own binary, mounted read-only, so the services run on the
-// same Node as `npm ci` installed for.
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// from Debian's packages with debootstrap and `docker import` (containers/base-image.mjs, the same image
+// the test harness uses), once, and then reused by its tag. Node is the host's own binary, mounted
+// read-only, so the services run on the same Node as `npm ci` installed for.
+import { spawnSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { baseImageTag, ensureBaseImage } from '../containers/base-image.mjs';
 
-const PACKAGES = ['nginx-light', 'libnginx-mod-http-js', 'libstdc++6', 'ca-certificates'];
-const IMAGE = 'njs-region-router/platform:bookworm-' + createHash('sha256').update(PACKAGES.join(',')).digest('hex').slice(0, 12);
+const IMAGE = baseImageTag();
 
 export function localRuntime() {
   return {
@@ -37,39 +34,9 @@ function imageExists() {
   return spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status === 0;
 }
 
-function run(cmd, args, log) {
-  return new Promise(function (resolve, reject) {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const keep = function (d) { tail = (tail + d).slice(-4000); };
-    p.stdout.on('data', keep);
-    p.stderr.on('data', keep);
-    p.once('error', reject);
-    p.once('exit', function (code) {
-      if (code === 0) resolve();
-      else reject(new Error(cmd + ' ' + args.join(' ') + ' failed (' + code + '):\n' + tail));
-    });
-    log('runtime: ' + cmd + ' ' + args.slice(0, 3).join(' ') + ' ...');
-  });
-}
-
-async function ensureImage(log) {
-  if (imageExists()) return;
-  log('runtime: building image ' + IMAGE + ' from Debian packages (debootstrap, about a minute, once)');
-  const dir = mkdtempSync(join(tmpdir(), 'njs-region-router-rootfs-'));
-  try {
-    await run('debootstrap', ['--variant=minbase', '--include=' + PACKAGES.join(','), 'bookworm', dir], log);
-    // Debian's nginx package enables its default site on :80 (all addresses): the demo never uses it.
-    rmSync(join(dir, 'etc', 'nginx', 'sites-enabled'), { recursive: true, force: true });
-    await run('sh', ['-c', 'tar -C "$0" -c . | docker import - "$1"', dir, IMAGE], log);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Each process in its own container: host network, the repository read-only at the same path. */
 export async function containerRuntime(log, root) {
-  await ensureImage(log);
+  ensureBaseImage({ log: function (line) { log('runtime: ' + line); } });
   const node = realpathSync(process.execPath);
   return {
     mode: 'containers (Docker, host network, image ' + IMAGE + ')',

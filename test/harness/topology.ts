@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE, ROOT, freePort, renderExample } from '../support/nginx';
 import { configureTestcontainers } from './docker-engine.mjs';
-import { ensureBaseImage } from './base-image.mjs';
+import { ensureBaseImage } from '../../containers/base-image.mjs';
 import { RUN_LABEL, gatewayPrefixStem } from './run-resources.mjs';
 
 export const REGIONS = ['eu', 'us'] as const;

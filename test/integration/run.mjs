@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
 import { configureTestcontainers, ensureDockerEngine } from '../harness/docker-engine.mjs';
-import { ensureBaseImage } from '../harness/base-image.mjs';
+import { ensureBaseImage } from '../../containers/base-image.mjs';
 import { sweepRun } from '../harness/run-resources.mjs';
 import { matrixReporter, renderFailures, renderMatrix, closingFigures } from './matrix-reporter.mjs';
 

@@ -1,5 +1,7 @@
-// The image every container of the harness runs: Debian bookworm with nginx-light, the njs 0.7.9 module
-// (and CLI) and Node (for the echo upstreams), built from Debian's packages since no container registry is reachable.
+// The one image every container of the project runs (the test harness's gateways and echo upstreams, the
+// demo platform's services): Debian bookworm with nginx-light, the njs 0.7.9 module (and CLI) and Debian's
+// Node (whose libraries also let the host's Node binary run inside), built from Debian's packages since no
+// container registry is reachable.
 // It is built once (debootstrap + docker import, about a minute) and reused while its tag exists: the tag
 // is a hash of what goes into it, so changing the package list builds a new one.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 const SUITE = 'bookworm';
 // njs: the CLI, to tell which njs engine a gateway image runs (`njs -v`)
 const PACKAGES = ['nginx-light', 'libnginx-mod-http-js', 'njs', 'nodejs'];
-const RECIPE_VERSION = '1'; // bump when the build steps below change
+const RECIPE_VERSION = '2'; // bump when the build steps below change
 
 /** The mirror the host's apt uses (the build goes through the same route), else Debian's CDN. */
 function debianMirror() {
@@ -26,7 +28,7 @@ function debianMirror() {
 
 export function baseImageTag() {
   const hash = createHash('sha256').update([RECIPE_VERSION, SUITE, 'minbase'].concat(PACKAGES).join('\n')).digest('hex');
-  return 'njs-region-router/harness-base:' + SUITE + '-' + hash.slice(0, 12);
+  return 'njs-region-router/base:' + SUITE + '-' + hash.slice(0, 12);
 }
 
 function imageExists(tag) {
@@ -62,6 +64,8 @@ export function ensureBaseImage(opts = {}) {
       const tail = readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n');
       throw new Error('debootstrap failed (exit ' + boot.status + '):\n' + tail);
     }
+    // Debian's nginx package enables a default site on :80 (all addresses); nothing here uses it.
+    rmSync(join(dir, 'etc', 'nginx', 'sites-enabled'), { recursive: true, force: true });
     // Downloaded .debs and apt lists are not needed at run time.
     rmSync(join(dir, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
     rmSync(join(dir, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
@@ -76,7 +80,7 @@ export function ensureBaseImage(opts = {}) {
   return { tag, built: true, seconds };
 }
 
-// Standalone: node test/harness/base-image.mjs  (builds or confirms the image)
+// Standalone: node containers/base-image.mjs  (builds or confirms the image)
 if (import.meta.url === 'file://' + process.argv[1]) {
   const r = ensureBaseImage({ log: console.log });
   console.log(r.tag + (r.built ? ' built in ' + r.seconds.toFixed(1) + ' s' : ' already present'));
