@@ -82,11 +82,13 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
   }
   if (view.authorization !== undefined && view.authorization.length > 0) {
     const matched = BEARER_JWS.exec(view.authorization);
-    const bearer = matched === null ? bearerToken(view.authorization) : undefined;
     if (matched !== null) {
       found.push({ source: 'bearer', token: '', matched: matched });
-    } else if (bearer !== undefined) {
-      found.push({ source: 'bearer', token: bearer });
+    } else {
+      const bearer = bearerToken(view.authorization);
+      if (bearer !== undefined) {
+        found.push({ source: 'bearer', token: bearer });
+      }
     }
   }
   if (view.idTokenHint !== undefined && view.idTokenHint.length > 0) {
