@@ -4,7 +4,7 @@
 // geo-DNS or anycast, which would pick a gateway near the user, whatever the user's home region.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,15 +19,23 @@ function replaceIn(text, pattern, replacement, what) {
 }
 
 /**
+ * nginx/example/nginx.conf with its includes and js_path made absolute, so it runs from any prefix.
+ * `root` is the repository (callers bundled elsewhere, as the hostile runner is, pass their own).
+ */
+export function exampleConfig(root = ROOT) {
+  let conf = readFileSync(join(root, 'nginx', 'example', 'nginx.conf'), 'utf8');
+  conf = replaceIn(conf, /include \.\.\/([\w.-]+);/g, 'include ' + join(root, 'nginx') + '/$1;', 'relative includes');
+  return replaceIn(conf, /js_path \.\.\/\.\.\/dist;/, 'js_path ' + join(root, 'dist') + ';', 'js_path ../../dist');
+}
+
+/**
  * A regional gateway: the shipped example with absolute includes, its two listeners on `host`, its
  * upstreams at the given addresses, and `proxy_bind host` so services can tell which gateway a
  * request entered at.
  * upstreams: { idsvr_eu: '127.0.0.11:8101', idsvr_us: ..., api_eu: ..., api_us: ... }
  */
 export function renderRegionalGateway({ host, identityPort, apiPort, upstreams }) {
-  let conf = readFileSync(join(ROOT, 'nginx', 'example', 'nginx.conf'), 'utf8');
-  conf = replaceIn(conf, /include \.\.\/([\w.-]+);/g, 'include ' + join(ROOT, 'nginx') + '/$1;', 'relative includes');
-  conf = replaceIn(conf, /js_path \.\.\/\.\.\/dist;/, 'js_path ' + join(ROOT, 'dist') + ';', 'js_path ../../dist');
+  let conf = exampleConfig();
   conf = replaceIn(conf, /listen 127\.0\.0\.1:8080;/, 'listen ' + host + ':' + identityPort + ';', 'the identity listener :8080');
   conf = replaceIn(conf, /listen 127\.0\.0\.1:8090;/, 'listen ' + host + ':' + apiPort + ';', 'the API listener :8090');
   for (const [name, address] of Object.entries(upstreams)) {
@@ -65,6 +73,33 @@ export function renderGlobalEntry({ host, identityPort, apiPort, gateways }) {
 function preamble() {
   // Run in the foreground under the launcher; as root, workers must be able to read the prefix we made.
   return 'daemon off;\n' + (process.getuid && process.getuid() === 0 ? 'user root;\n' : '');
+}
+
+function tryListen(host, port) {
+  return new Promise(function (res) {
+    const s = createServer();
+    s.once('error', function () { res(undefined); });
+    s.listen(port, host, function () {
+      const got = s.address().port;
+      s.close(function () { res(got); });
+    });
+  });
+}
+
+// Every host:port handed out by this process. A port is released before its user binds it, so the
+// kernel may offer it again to the next caller: two listeners of one config then collide.
+const handedOut = new Set();
+
+/** A port to listen on at `host`: `preferred` when it is free, else one the kernel picks; never one given out before. */
+export async function freePort(host = '127.0.0.1', preferred = 0) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await tryListen(host, attempt === 0 ? preferred : 0);
+    if (port !== undefined && !handedOut.has(host + ':' + port)) {
+      handedOut.add(host + ':' + port);
+      return port;
+    }
+  }
+  throw new Error('no free port on ' + host);
 }
 
 export function waitForPort(host, port, timeoutMs) {

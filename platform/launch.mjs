@@ -7,10 +7,9 @@
 //   the client web app (127.0.0.1) knows only the global entry
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { forwardLines, renderGlobalEntry, renderRegionalGateway, ROOT, startNginx, waitForPort } from './gateway.mjs';
+import { forwardLines, freePort, renderGlobalEntry, renderRegionalGateway, ROOT, startNginx, waitForPort } from './gateway.mjs';
 import { containerRuntime, dockerUnavailable, localRuntime } from './runtime.mjs';
 
 export const REGIONS = ['eu', 'us'];
@@ -28,36 +27,21 @@ const PREFERRED = {
   client: 3000,
 };
 
-function tryListen(host, port) {
-  return new Promise(function (res) {
-    const s = createServer();
-    s.once('error', function () { res(undefined); });
-    s.listen(port, host, function () {
-      const got = s.address().port;
-      s.close(function () { res(got); });
-    });
-  });
-}
-
-async function portOn(host, preferred) {
-  return (preferred && (await tryListen(host, preferred))) || tryListen(host, 0);
-}
-
 /** Where everything listens. */
 async function layout(preferPorts) {
   const want = function (p) { return preferPorts ? p : 0; };
-  const at = async function (host, p) { return { host, port: await portOn(host, want(p)) }; };
+  const at = async function (host, p) { return { host, port: await freePort(host, want(p)) }; };
   const out = {
     directory: await at(GLOBAL_HOST, PREFERRED.directory),
     client: await at(GLOBAL_HOST, PREFERRED.client),
-    entry: { host: GLOBAL_HOST, identityPort: await portOn(GLOBAL_HOST, want(PREFERRED.entry.identity)), apiPort: await portOn(GLOBAL_HOST, want(PREFERRED.entry.api)) },
+    entry: { host: GLOBAL_HOST, identityPort: await freePort(GLOBAL_HOST, want(PREFERRED.entry.identity)), apiPort: await freePort(GLOBAL_HOST, want(PREFERRED.entry.api)) },
     gateways: {},
     identity: {},
     api: {},
   };
   for (const r of REGIONS) {
     const host = REGION_HOST[r];
-    out.gateways[r] = { host, identityPort: await portOn(host, want(PREFERRED.gateway.identity)), apiPort: await portOn(host, want(PREFERRED.gateway.api)) };
+    out.gateways[r] = { host, identityPort: await freePort(host, want(PREFERRED.gateway.identity)), apiPort: await freePort(host, want(PREFERRED.gateway.api)) };
     out.identity[r] = await at(host, PREFERRED.identity[r]);
     out.api[r] = await at(host, PREFERRED.api[r]);
   }

@@ -3,26 +3,18 @@
 // exactly what users copy.
 import { spawn, ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Plain JS, shared with the demo platform (npm start runs without a TypeScript loader).
-import { waitForPort } from '../../platform/gateway.mjs';
+import { exampleConfig, freePort as sharedFreePort, waitForPort } from '../../platform/gateway.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const BUNDLE = join(ROOT, 'dist', 'region-router.js');
 
-/** A free TCP port on 127.0.0.1 (bind to 0, read, release). */
+/** A free TCP port (platform/gateway.mjs): never the same one twice in a process. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise(function (res, rej) {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, host, function () {
-      const port = (s.address() as { port: number }).port;
-      s.close(function () { res(port); });
-    });
-  });
+  return sharedFreePort(host);
 }
 
 export interface RunningNginx {
@@ -34,9 +26,7 @@ export interface RunningNginx {
 
 /** Renders nginx/example/nginx.conf with absolute includes, a private prefix and the given port map. */
 export function renderExample(ports: Record<number, number>, extraHttp = ''): string {
-  let conf = readFileSync(join(ROOT, 'nginx', 'example', 'nginx.conf'), 'utf8');
-  conf = conf.replace(/include \.\.\/([\w.-]+);/g, 'include ' + join(ROOT, 'nginx') + '/$1;');
-  conf = conf.replace(/js_path \.\.\/\.\.\/dist;/, 'js_path ' + join(ROOT, 'dist') + ';');
+  let conf = exampleConfig(ROOT);
   conf = conf.replace(/127\.0\.0\.1:(\d+)/g, function (all, p) {
     const to = ports[Number(p)];
     if (to === undefined) throw new Error('no port given for ' + all);
