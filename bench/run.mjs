@@ -6,14 +6,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
+import { brokenLines } from '../dev/logs.mjs';
+import { startNginx } from '../dev/nginx.mjs';
+import { ROOT } from '../dev/paths.mjs';
+import { freePort } from '../dev/ports.mjs';
+import { mintWrappedToken } from '../dev/tokens.mjs';
 import { renderFloor, renderGateway, renderPlain, renderRegions, renderUpstream } from './configs.mjs';
 import { coreTicks, cpuTicks, rssKiB, runWrk, TICK_US, workerOf } from './processes.mjs';
 import { formatTable, summarize } from './report.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = join(ROOT, 'bench');
 
 function option(name, fallback) {
@@ -35,24 +37,9 @@ const FULL_SET = !QUICK || process.argv.includes('--all');
 
 function log(message) { process.stderr.write(message + '\n'); }
 
-/** test/support (TypeScript) bundled for Node, so the bench reuses startNginx, freePort and mintWrappedToken. */
-async function loadSupport(dir) {
-  const out = join(dir, 'support.mjs');
-  await build({
-    stdin: {
-      contents: "export * from './test/support/nginx.ts'; export * from './test/support/tokens.ts';",
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: out,
-    logLevel: 'silent',
-    // nginx.ts finds the repository from its own location
-    define: { 'import.meta.url': JSON.stringify(pathToFileURL(join(ROOT, 'test', 'support', 'nginx.ts')).href) },
-  });
-  return import(pathToFileURL(out).href);
+/** What startNginx waits for: every port of a config's { name: port }, all on 127.0.0.1. */
+function listeners(ports) {
+  return Object.values(ports).map(function (p) { return { host: '127.0.0.1', port: p }; });
 }
 
 function formBody(token) {
@@ -80,15 +67,13 @@ async function main() {
   };
   process.once('SIGINT', function () { stopAll().then(function () { process.exit(130); }); });
   try {
-    const support = await loadSupport(work);
     const asRoot = process.getuid && process.getuid() === 0;
-    const port = support.freePort;
 
     // Wrapped tokens of 1, 4 and 8 KB naming region us (the default region is eu, so only a token that
     // was read routes to us), and the request bodies and headers built from them.
     const sizes = FULL_SET ? [1, 4, 8] : [1];
     const tokens = {};
-    for (const kb of sizes) tokens[kb] = await support.mintWrappedToken({ zone: 'us' }, { size: kb * 1024 });
+    for (const kb of sizes) tokens[kb] = await mintWrappedToken({ zone: 'us' }, { size: kb * 1024 });
     const bodyFiles = {};
     for (const kb of sizes) {
       bodyFiles[kb] = join(work, 'form-' + kb + 'k.txt');
@@ -96,21 +81,21 @@ async function main() {
     }
     const FORM = 'Content-Type: application/x-www-form-urlencoded';
 
-    const upstreamPorts = { eu: await port(), us: await port() };
-    const upstream = await support.startNginx(renderUpstream({ cpu: SETTINGS.upstreamCpu, asRoot, ports: upstreamPorts }),
-      [{ host: '127.0.0.1', port: upstreamPorts.eu }, { host: '127.0.0.1', port: upstreamPorts.us }]);
+    const upstreamPorts = { eu: await freePort(), us: await freePort() };
+    const upstream = await startNginx(renderUpstream({ cpu: SETTINGS.upstreamCpu, asRoot, ports: upstreamPorts }),
+      { name: 'bench-upstream', listen: listeners(upstreamPorts) });
     running.push(upstream);
 
     // One routing gateway per region-table size; only one is under load at a time.
     const tableSizes = FULL_SET ? [2, 10, 50] : [2];
     const gateways = {};
     for (const regions of tableSizes) {
-      const ports = { static: await port(), map: await port(), identity: await port(), api: await port() };
+      const ports = { static: await freePort(), map: await freePort(), identity: await freePort(), api: await freePort() };
       const regionsFile = join(work, 'regions-' + regions + '.conf');
       writeFileSync(regionsFile, renderRegions(ROOT, regions));
-      const nginx = await support.startNginx(
+      const nginx = await startNginx(
         renderGateway({ root: ROOT, regions, regionsFile, ports, upstreamPorts, cpu: SETTINGS.gatewayCpu, asRoot }),
-        Object.values(ports).map(function (p) { return { host: '127.0.0.1', port: p }; }));
+        { name: 'bench-gateway', listen: listeners(ports) });
       running.push(nginx);
       gateways[regions] = { nginx, ports, worker: workerOf(nginx.prefix) };
     }
@@ -124,23 +109,23 @@ async function main() {
       if (archive.status !== 0) throw new Error('could not extract ' + baselineRef);
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
       if (spawnSync(process.execPath, [join(dir, 'build', 'build.mjs')], { stdio: 'inherit' }).status !== 0) throw new Error('baseline build failed');
-      const ports = { static: await port(), map: await port(), identity: await port(), api: await port() };
-      const nginx = await support.startNginx(
+      const ports = { static: await freePort(), map: await freePort(), identity: await freePort(), api: await freePort() };
+      const nginx = await startNginx(
         renderGateway({ root: ROOT, dist: join(dir, 'dist'), regions: 2, regionsFile: join(work, 'regions-2.conf'), ports, upstreamPorts, cpu: SETTINGS.gatewayCpu, asRoot }),
-        Object.values(ports).map(function (p) { return { host: '127.0.0.1', port: p }; }));
+        { name: 'bench-baseline', listen: listeners(ports) });
       running.push(nginx);
       baseline = { nginx, ports, worker: workerOf(nginx.prefix) };
     }
 
-    const plainPorts = { static: await port() };
-    const plainNginx = await support.startNginx(renderPlain({ ports: plainPorts, upstreamPorts, cpu: SETTINGS.gatewayCpu, asRoot }),
-      [{ host: '127.0.0.1', port: plainPorts.static }]);
+    const plainPorts = { static: await freePort() };
+    const plainNginx = await startNginx(renderPlain({ ports: plainPorts, upstreamPorts, cpu: SETTINGS.gatewayCpu, asRoot }),
+      { name: 'bench-plain', listen: listeners(plainPorts) });
     running.push(plainNginx);
     const plain = { nginx: plainNginx, ports: plainPorts, worker: workerOf(plainNginx.prefix) };
 
-    const floorPorts = { jsSet: await port(), jsContent: await port(), mirror: await port() };
-    const floorNginx = await support.startNginx(renderFloor({ ports: floorPorts, upstreamPorts, benchDir: BENCH, cpu: SETTINGS.gatewayCpu, asRoot }),
-      Object.values(floorPorts).map(function (p) { return { host: '127.0.0.1', port: p }; }));
+    const floorPorts = { jsSet: await freePort(), jsContent: await freePort(), mirror: await freePort() };
+    const floorNginx = await startNginx(renderFloor({ ports: floorPorts, upstreamPorts, benchDir: BENCH, cpu: SETTINGS.gatewayCpu, asRoot }),
+      { name: 'bench-floor', listen: listeners(floorPorts) });
     running.push(floorNginx);
     const floor = { nginx: floorNginx, ports: floorPorts, worker: workerOf(floorNginx.prefix) };
 
@@ -257,7 +242,7 @@ async function main() {
     if (FULL_SET) memory.plain = { before_kib: rssBefore.plain, after_kib: rssKiB(plain.worker) };
 
     for (const gw of Object.values(gateways)) {
-      if (/\[alert\]|\[emerg\]|\[error\]|exited on signal/.test(gw.nginx.errorLog())) throw new Error('gateway error log:\n' + gw.nginx.errorLog());
+      if (brokenLines(gw.nginx.errorLog()).length) throw new Error('gateway error log:\n' + gw.nginx.errorLog());
     }
 
     const results = summarize({ variants, samples, latency, memory, settings: SETTINGS, quick: QUICK });

@@ -9,7 +9,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { forwardLines, freePort, renderGlobalEntry, renderRegionalGateway, ROOT, startNginx, waitForPort } from './gateway.mjs';
+import { EXAMPLE_PORTS, renderExample } from '../dev/example.mjs';
+import { startNginx } from '../dev/nginx.mjs';
+import { ROOT } from '../dev/paths.mjs';
+import { freePort, waitForPort } from '../dev/ports.mjs';
+import { forwardLines } from '../dev/processes.mjs';
+import { renderGlobalEntry } from './gateway.mjs';
 import { containerRuntime, dockerUnavailable, localRuntime } from './runtime.mjs';
 
 export const REGIONS = ['eu', 'us'];
@@ -145,21 +150,25 @@ export async function startPlatform(options = {}) {
     running.push.apply(running, services);
     await Promise.all(services.map(function (s) { return s.ready; }));
 
+    // Every gateway reaches every region's services; proxy_bind lets a service tell which gateway a
+    // request entered at.
     const upstreams = {};
     for (const r of REGIONS) {
-      upstreams['idsvr_' + r] = L.identity[r].host + ':' + L.identity[r].port;
-      upstreams['api_' + r] = L.api[r].host + ':' + L.api[r].port;
+      upstreams[EXAMPLE_PORTS.upstreams[r + '/identity']] = L.identity[r];
+      upstreams[EXAMPLE_PORTS.upstreams[r + '/api']] = L.api[r];
     }
     for (const r of REGIONS) {
       const g = L.gateways[r];
-      const conf = renderRegionalGateway({ host: g.host, identityPort: g.identityPort, apiPort: g.apiPort, upstreams });
-      running.push(await startNginx('gateway-' + r, conf, [{ host: g.host, port: g.identityPort }, { host: g.host, port: g.apiPort }],
-        function (stream, line) { onLine('gateway-' + r, stream, line); }, runtime));
+      const identity = { host: g.host, port: g.identityPort };
+      const api = { host: g.host, port: g.apiPort };
+      const conf = renderExample({ ports: { ...upstreams, [EXAMPLE_PORTS.identity]: identity, [EXAMPLE_PORTS.api]: api }, http: 'proxy_bind ' + g.host + ';' });
+      running.push(await startNginx(conf, { name: 'gateway-' + r, listen: [identity, api], runtime,
+        onLine: function (stream, line) { onLine('gateway-' + r, stream, line); } }));
     }
     const entered = enter === 'any' ? REGIONS.map(function (r) { return L.gateways[r]; }) : [L.gateways[enter]];
     const entryConf = renderGlobalEntry({ host: L.entry.host, identityPort: L.entry.identityPort, apiPort: L.entry.apiPort, gateways: entered });
-    running.push(await startNginx('entry', entryConf, [{ host: L.entry.host, port: L.entry.identityPort }, { host: L.entry.host, port: L.entry.apiPort }],
-      function (stream, line) { onLine('entry', stream, line); }, runtime));
+    running.push(await startNginx(entryConf, { name: 'entry', listen: [{ host: L.entry.host, port: L.entry.identityPort }, { host: L.entry.host, port: L.entry.apiPort }],
+      runtime, onLine: function (stream, line) { onLine('entry', stream, line); } }));
   } catch (e) {
     await stopAll();
     throw e;

@@ -6,18 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { baseImageTag, ensureBaseImage } from '../containers/base-image.mjs';
+import { localRuntime as devLocalRuntime } from '../dev/processes.mjs';
 
 const IMAGE = baseImageTag();
 
 export function localRuntime() {
-  return {
-    mode: 'local processes (Debian nginx, node)',
-    /** argv[0] 'node' means this very Node. */
-    command(name, argv, options) {
-      return { cmd: argv[0] === 'node' ? process.execPath : argv[0], args: argv.slice(1), env: { ...process.env, ...options.env } };
-    },
-    remove() {},
-  };
+  return { mode: 'local processes (Debian nginx, node)', ...devLocalRuntime() };
 }
 
 /** Why containers can't be used here, or undefined when a Docker engine answers. */

@@ -5,7 +5,7 @@
 //   npm start -- --quiet      no per-request log lines
 //   npm start -- --local      local processes even where a Docker engine runs (--containers: insist on them)
 import { spawnSync } from 'node:child_process';
-import { ROOT } from '../platform/gateway.mjs';
+import { ROOT } from '../dev/paths.mjs';
 import { demoUsers, startPlatform } from '../platform/launch.mjs';
 
 function option(name) {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../platform/gateway.mjs';
+import { ROOT } from '../../dev/paths.mjs';
 import { demoUsers, REGIONS, startPlatform } from '../../platform/launch.mjs';
 import { browserFlow, CHROMIUM } from './browser-flow.mjs';
 import { E2E_REDIRECT_URI, libraryFlow } from './library-flow.mjs';

@@ -5,10 +5,12 @@
 import { GenericContainer, StartedTestContainer } from 'testcontainers';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE, ROOT, freePort, renderExample } from '../support/nginx';
+import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
+import { BUNDLE, ROOT } from '../../dev/paths.mjs';
+import { freePort, waitForPort } from '../../dev/ports.mjs';
+import type { Endpoint } from '../../dev/ports.mjs';
 import { configureTestcontainers } from './docker-engine.mjs';
 import { ensureBaseImage } from '../../containers/base-image.mjs';
 import { RUN_LABEL, gatewayPrefixStem } from './run-resources.mjs';
@@ -18,14 +20,8 @@ export type Region = (typeof REGIONS)[number];
 export type Service = 'identity' | 'api';
 
 const HOST = '127.0.0.1';
-// The example's ports (nginx/example/nginx.conf), to be replaced by free ones.
-const EXAMPLE_UPSTREAM_PORT: Record<string, number> = {
-  'eu/identity': 8101, 'us/identity': 8102, 'eu/api': 8111, 'us/api': 8112,
-};
-const EXAMPLE_IDENTITY_GATEWAY = 8080;
-const EXAMPLE_API_GATEWAY = 8090;
 
-export interface Endpoint { host: string; port: number }
+export type { Endpoint };
 
 export interface GatewayInfo {
   region: Region;
@@ -53,21 +49,6 @@ export interface RunningTopology {
   stop(): Promise<void>;
 }
 
-function waitForPort(endpoint: Endpoint, deadline: number): Promise<void> {
-  return new Promise(function (resolve, reject) {
-    const attempt = function () {
-      const sock = connect(endpoint.port, endpoint.host);
-      sock.once('connect', function () { sock.destroy(); resolve(); });
-      sock.once('error', function () {
-        sock.destroy();
-        if (Date.now() > deadline) reject(new Error('nothing listens on ' + endpoint.host + ':' + endpoint.port));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 function readIfThere(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
@@ -88,18 +69,6 @@ export function shippedDefaultRegion(): string {
   const m = /^js_var \$region_router_default_region (\S+);/m.exec(table);
   if (!m) throw new Error('nginx/regions.conf declares no $region_router_default_region');
   return m[1];
-}
-
-/**
- * The gateway config: the shipped example with its ports replaced and paths made absolute, so the
- * container runs exactly what users copy. Host paths are mounted at the same paths in the container.
- */
-function gatewayConfig(ports: Record<number, number>, modulePath: string): string {
-  let conf = renderExample(ports);
-  conf = conf.replace(/^load_module \S+;/m, 'load_module ' + modulePath + ';');
-  // Workers must write the (host-created, private) prefix: the container's root may.
-  if (!/^user /m.test(conf)) conf = 'user root;\n' + conf;
-  return 'daemon off;\n' + conf;
 }
 
 // Where images keep the njs module: Debian's packages and nginx.org's (official images) use the first;
@@ -139,11 +108,11 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
   try {
     const upstreams: Record<string, Endpoint> = {};
     const ports: Record<number, number> = {};
-    for (const key of Object.keys(EXAMPLE_UPSTREAM_PORT)) {
+    for (const [key, examplePort] of Object.entries(EXAMPLE_PORTS.upstreams)) {
       upstreams[key] = { host: HOST, port: await freePort(HOST) };
-      ports[EXAMPLE_UPSTREAM_PORT[key]] = upstreams[key].port;
+      ports[examplePort] = upstreams[key].port;
     }
-    const support = join(ROOT, 'test', 'support');
+    const dev = join(ROOT, 'dev');
     const upstreamStarts = Object.keys(upstreams).map(async function (key) {
       const parts = key.split('/');
       const u = upstreams[key];
@@ -151,12 +120,12 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
         .withName('region-router-' + opts.runId + '-' + parts[0] + '-' + parts[1])
         .withNetworkMode('host')
         .withLabels(labels)
-        .withBindMounts([{ source: support, target: support, mode: 'ro' }])
+        .withBindMounts([{ source: dev, target: dev, mode: 'ro' }])
         .withEntrypoint(['node'])
-        .withCommand([join(support, 'echo-upstream.mjs'), u.host, String(u.port), parts[0], parts[1]])
+        .withCommand([join(dev, 'echo-upstream.mjs'), u.host, String(u.port), parts[0], parts[1]])
         .start();
       containers.push(c);
-      await waitForPort(u, Date.now() + 15000).catch(async function (e) {
+      await waitForPort(u.host, u.port, 15000).catch(async function (e) {
         throw new Error('upstream ' + key + ': ' + e.message + '\n' + await containerOutput(c));
       });
     });
@@ -166,11 +135,14 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
       const identity = { host: HOST, port: await freePort(HOST) };
       const api = { host: HOST, port: await freePort(HOST) };
       const own: Record<number, number> = Object.assign({}, ports);
-      own[EXAMPLE_IDENTITY_GATEWAY] = identity.port;
-      own[EXAMPLE_API_GATEWAY] = api.port;
+      own[EXAMPLE_PORTS.identity] = identity.port;
+      own[EXAMPLE_PORTS.api] = api.port;
       const prefix = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + region + '-'));
       prefixes.push(prefix);
-      writeFileSync(join(prefix, 'nginx.conf'), gatewayConfig(own, modulePath));
+      // The shipped example, run by the container's nginx itself: host paths are mounted at the same paths,
+      // and the workers (the container's root) write the host-created private prefix.
+      const conf = renderExample({ ports: own, errorLog: 'info', njsModule: modulePath, asRoot: true, daemonOff: true });
+      writeFileSync(join(prefix, 'nginx.conf'), conf);
       const c = await new GenericContainer(gatewayImage)
         .withName('region-router-' + opts.runId + '-gateway-' + region)
         .withNetworkMode('host')
@@ -186,8 +158,7 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
       containers.push(c);
       const deadline = Date.now() + 15000;
       try {
-        await waitForPort(identity, deadline);
-        await waitForPort(api, deadline);
+        for (const l of [identity, api]) await waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
       } catch (e) {
         throw new Error('gateway ' + region + ' (' + gatewayImage + '): ' + (e as Error).message + '\n--- error.log ---\n' +
           readIfThere(join(prefix, 'error.log')) + '\n--- container output ---\n' + await containerOutput(c));

@@ -1,14 +1,16 @@
 // The system under test for the hostile and fault suites: Debian's nginx with the built bundle and the
 // shipped example config, four echo upstreams (eu/us x identity/api) and a sentinel that no request may
-// reach. Written against test/support so it can later point at the containerised harness (issue #3).
+// reach.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect, createServer, Server, Socket } from 'node:net';
-import { join } from 'node:path';
-import { startEchoUpstream } from '../support/echo-upstream.mjs';
-import { freePort, renderExample, RunningNginx, startNginx } from '../support/nginx';
+import { startEchoUpstream } from '../../dev/echo-upstream.mjs';
+import type { EchoUpstream } from '../../dev/echo-upstream.mjs';
+import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
+import { startNginx } from '../../dev/nginx.mjs';
+import type { RunningNginx } from '../../dev/nginx.mjs';
+import { freePort } from '../../dev/ports.mjs';
 
-export type Upstream = Awaited<ReturnType<typeof startEchoUpstream>>;
+export type Upstream = EchoUpstream;
 
 export interface Gateway {
   nginx: RunningNginx;
@@ -25,10 +27,6 @@ export interface Gateway {
   reload(): void;
   stop(): Promise<void>;
 }
-
-export const UPSTREAMS: [number, string, string][] = [
-  [8101, 'eu', 'identity'], [8102, 'us', 'identity'], [8111, 'eu', 'api'], [8112, 'us', 'api'],
-];
 
 export interface GatewayOptions {
   /** Rewrites the rendered example config (e.g. shorter timeouts, a failover opt-in) before nginx starts. */
@@ -91,37 +89,34 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   const upstreams: Record<string, Upstream> = {};
   const ports: Record<number, number> = {};
   const hanging: { close(): Promise<void> }[] = [];
-  for (const u of UPSTREAMS) {
-    const key = u[1] + '/' + u[2];
+  for (const [key, examplePort] of Object.entries(EXAMPLE_PORTS.upstreams)) {
+    const [region, service] = key.split('/');
     const fault = opts.faulty?.[key];
     if (fault === 'refuse') {
-      ports[u[0]] = await freePort();
+      ports[examplePort] = await freePort();
     } else if (fault === 'hang' || fault === 'blackhole') {
       const h = fault === 'hang' ? await startHangingUpstream() : await startBlackholeUpstream();
       hanging.push(h);
-      ports[u[0]] = h.port;
+      ports[examplePort] = h.port;
     } else {
-      const echo = await startEchoUpstream({ region: u[1], service: u[2] });
+      const echo = await startEchoUpstream({ region, service });
       upstreams[key] = echo;
-      ports[u[0]] = echo.port;
+      ports[examplePort] = echo.port;
     }
   }
   const sentinel = await startEchoUpstream({ region: 'sentinel', service: 'not-configured' });
-  ports[8080] = await freePort();
-  ports[8090] = await freePort();
-  let conf = renderExample(ports);
-  if (opts.edit) conf = opts.edit(conf);
-  const nginx = await startNginx(conf, [{ host: '127.0.0.1', port: ports[8080] }, { host: '127.0.0.1', port: ports[8090] }]);
+  const identityPort = ports[EXAMPLE_PORTS.identity] = await freePort();
+  const apiPort = ports[EXAMPLE_PORTS.api] = await freePort();
+  const conf = renderExample({ ports, errorLog: 'info', edit: opts.edit });
+  const nginx = await startNginx(conf, { listen: [{ host: '127.0.0.1', port: identityPort }, { host: '127.0.0.1', port: apiPort }] });
   return {
-    nginx, identityPort: ports[8080], apiPort: ports[8090], upstreams, ports, sentinel,
+    nginx, identityPort, apiPort, upstreams, ports, sentinel,
     stopUpstream: async function (key) {
       const u = upstreams[key];
       delete upstreams[key];
       await u.close();
     },
-    reload: function () {
-      process.kill(Number(readFileSync(join(nginx.prefix, 'nginx.pid'), 'utf8').trim()), 'SIGHUP');
-    },
+    reload: nginx.reload,
     stop: async function () {
       await nginx.stop();
       for (const k of Object.keys(upstreams)) await upstreams[k].close();
@@ -129,9 +124,4 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       await sentinel.close();
     },
   };
-}
-
-/** Lines of the error log that say a worker or njs broke. */
-export function crashLines(errorLog: string): string[] {
-  return errorLog.split('\n').filter(function (l) { return /exited on signal|\[alert\]|\[emerg\]|js exception|js error/i.test(l); });
 }

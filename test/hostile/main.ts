@@ -2,10 +2,12 @@
 // the whole run: no worker crashed, no 500, no upstream outside the configured set, nothing leaked to a log.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../support/nginx';
-import { mintWrappedToken } from '../support/tokens';
+import type { Echo } from '../../dev/echo-upstream.mjs';
+import { brokenLines } from '../../dev/logs.mjs';
+import { ROOT } from '../../dev/paths.mjs';
+import { mintWrappedToken } from '../../dev/tokens.mjs';
 import { buildCorpus, Case, CATEGORIES } from './corpus';
-import { crashLines, startGateway } from './gateway';
+import { startGateway } from './gateway';
 import { exchange, inParallel, RawResponse } from './wire';
 
 export interface SuiteResult {
@@ -14,8 +16,6 @@ export interface SuiteResult {
   /** Checks over the whole run (crash, 500, sentinel, leaks, documentation): each a failure message. */
   global: string[];
 }
-
-interface Echo { region: string; service: string; method: string; url: string; bodyBase64: string }
 
 function echoOf(res: RawResponse): { region: string; service: string; body?: Buffer; url?: string } | undefined {
   const upstream = res.headers['x-upstream'];
@@ -100,7 +100,9 @@ export async function runHostile(print: (line: string) => void): Promise<SuiteRe
     }
 
     // Whole-run checks
-    const crashes = crashLines(errors);
+    // nginx answers much of the corpus with its own [error] lines (e.g. a body over the limit): only worse
+    // means nginx or njs broke
+    const crashes = brokenLines(errors, 'alert');
     if (crashes.length) global.push('nginx or njs broke:\n  ' + crashes.slice(0, 5).join('\n  '));
     // 501 and 505 are nginx's documented answers to protocol garbage; any other 5xx is the router failing
     const fiveHundreds = responses.filter(function (r, i) {

@@ -1,25 +1,25 @@
 // npm run test:hostile: the hostile corpus through real nginx, then the fault tests (test/faults/).
-// The suites are TypeScript sharing test/support; esbuild bundles them into .run/hostile/ first. That
-// directory sits two levels below the repository root, as test/support does, so support code that finds
-// the root from its own location still finds it. Ends with one line: hostile: P/N requests answered as documented
+// The suites are TypeScript, which this Node can't run: esbuild bundles them into .run/hostile/ first,
+// leaving their imports of dev/ to load from dev/ itself (dev/ finds the repository from its own location).
+// Ends with one line: hostile: P/N requests answered as documented
 // Diagnostics: HOSTILE_DUMP=<file> writes the corpus run's error and access logs; FAULTS_ONLY=<group>
 // (regionDown, refusedAndTimeout, failover, reloadUnderLoad) runs one fault group and skips the corpus;
 // FAULTS_DUMP=<prefix> writes each fault gateway's logs and config.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BUNDLE, ROOT } from '../../dev/paths.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const outdir = join(root, '.run', 'hostile');
+const outdir = join(ROOT, '.run', 'hostile');
 
-if (!existsSync(join(root, 'dist', 'region-router.js'))) {
+if (!existsSync(BUNDLE)) {
   console.error('hostile: no bundle at dist/region-router.js: run `npm run build` first');
   process.exit(1);
 }
 
 await build({
-  entryPoints: { hostile: join(root, 'test', 'hostile', 'main.ts'), faults: join(root, 'test', 'faults', 'main.ts') },
+  entryPoints: { hostile: join(ROOT, 'test', 'hostile', 'main.ts'), faults: join(ROOT, 'test', 'faults', 'main.ts') },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -28,6 +28,14 @@ await build({
   outdir,
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
+  plugins: [{
+    name: 'dev-external',
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)dev\/[\w-]+\.mjs$/ }, function (args) {
+        return { path: pathToFileURL(resolve(args.resolveDir, args.path)).href, external: true };
+      });
+    },
+  }],
 });
 
 const print = function (line) { console.log(line); };

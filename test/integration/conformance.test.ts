@@ -4,9 +4,12 @@
 // unchanged. Each case also checks the routing source in the access log and the warn lines in the error
 // log. A failing case's message carries the exchange and the gateway's error log.
 import { describe, expect, inject, it } from 'vitest';
-import { REGIONS, Region, Endpoint } from '../harness/topology';
+import { headerValues } from '../../dev/echo-upstream.mjs';
+import { brokenLines, logCursor } from '../../dev/logs.mjs';
+import type { Endpoint } from '../../dev/ports.mjs';
+import { REGIONS, Region } from '../harness/topology';
 import { MESSAGE_TYPES, Built, buildCase } from './messages';
-import { Received, headerValues, logCursor, send, seriousLines } from './exchange';
+import { Received, send } from './exchange';
 import { assertDelivered } from './delivery';
 
 const topology = inject('topology');
@@ -57,7 +60,7 @@ async function runCase(home: Region, entry: Region, messageIndex: number, meta: 
       '"' + built.sent.method + ' ' + escapeRegExp(built.sent.target.split('?')[0]) + ' HTTP/1.1" ' + built.expected.status +
       ' \\d+ region=' + region + ' source=' + built.expected.source + ' upstream=' + upstream.host + ':' + upstream.port + ' '));
     const errors = cursor.errorLines();
-    expect(seriousLines(errors), 'error log lines at error level or worse').toEqual([]);
+    expect(brokenLines(errors), 'error log lines at error level or worse').toEqual([]);
     const warns = errors.split('\n').filter(function (l) { return /\[warn\].*region_router:/.test(l); });
     expect(warns.length, 'region_router warn lines: ' + JSON.stringify(warns)).toBe(built.expected.warns.length);
     for (const w of built.expected.warns) expect(warns.join('\n'), 'warn line').toMatch(w);
@@ -91,7 +94,7 @@ for (const home of REGIONS) {
 describe('the gateways after the matrix', function () {
   for (const entry of REGIONS) {
     it('the ' + entry + ' gateway logged no error and no crash', function () {
-      expect(seriousLines(logCursor(topology.gateways[entry].prefix).errorTail(100000))).toEqual([]);
+      expect(brokenLines(logCursor(topology.gateways[entry].prefix).errorTail(100000))).toEqual([]);
     });
   }
 });

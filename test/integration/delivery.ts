@@ -1,16 +1,15 @@
 // What "delivered intact" means for one exchange: the expected region's upstream answered, it received
 // exactly what the client sent (method, target, headers, body bytes), and its answer came back unchanged.
 import { expect } from 'vitest';
+import { headerValues } from '../../dev/echo-upstream.mjs';
+import type { Echo } from '../../dev/echo-upstream.mjs';
 import type { Region } from '../harness/topology';
 import type { Built } from './messages';
-import { Received, headerValues } from './exchange';
+import type { Received } from './exchange';
 
 // Headers that describe one connection (and Expect, which nginx answers itself); nginx sets its own
 // toward the upstream.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-connection', 'expect'];
-
-/** The echo upstream's answer (test/support/echo-upstream.mjs). */
-export interface Echo { region: string; service: string; method: string; url: string; rawHeaders: string[]; bodyBase64: string }
 
 /** What the upstream must have received: the client's headers minus hop-by-hop ones, by lower-case name. */
 function forwardedHeaders(built: Built): [string, string][] {

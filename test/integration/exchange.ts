@@ -1,9 +1,7 @@
 // One HTTP exchange through a gateway, with exactly the bytes a test chose (node:http, no added headers
-// beyond Connection), and the slice of the gateway's logs that this exchange wrote.
+// beyond Connection). dev/logs.mjs reads the slice of the gateway's logs that an exchange wrote.
 import { Agent, request } from 'node:http';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Endpoint } from '../harness/topology';
+import type { Endpoint } from '../../dev/ports.mjs';
 
 export interface Sent {
   method: string;
@@ -70,50 +68,4 @@ export function send(to: Endpoint, sent: Sent, agent?: Agent): Promise<Received>
       req.end(body);
     }
   });
-}
-
-/** All values of a header, by case-insensitive name, from a raw [name, value, ...] list. */
-export function headerValues(rawHeaders: string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].toLowerCase() === name.toLowerCase()) values.push(rawHeaders[i + 1]);
-  }
-  return values;
-}
-
-function byteLength(path: string): number {
-  return existsSync(path) ? statSync(path).size : 0;
-}
-
-function readFrom(path: string, offset: number): string {
-  return existsSync(path) ? readFileSync(path).subarray(offset).toString('utf8') : '';
-}
-
-/** Marks where a gateway's logs stand, to read afterwards what one exchange added. */
-export function logCursor(prefix: string) {
-  const errorLog = join(prefix, 'error.log');
-  const accessLog = join(prefix, 'access.log');
-  const errorAt = byteLength(errorLog);
-  const accessAt = byteLength(accessLog);
-  return {
-    /** The access log lines written since the mark; waits briefly, nginx logs after the response. */
-    async accessLines(): Promise<string> {
-      const deadline = Date.now() + 2000;
-      while (byteLength(accessLog) === accessAt && Date.now() < deadline) {
-        await new Promise(function (r) { setTimeout(r, 10); });
-      }
-      return readFrom(accessLog, accessAt);
-    },
-    errorLines(): string {
-      return readFrom(errorLog, errorAt);
-    },
-    errorTail(lines: number): string {
-      return readFrom(errorLog, 0).split('\n').slice(-lines).join('\n');
-    },
-  };
-}
-
-/** nginx error log lines that mean something broke: error level or worse, a crashed worker, a js exception. */
-export function seriousLines(log: string): string[] {
-  return log.split('\n').filter(function (l) { return /\[(error|crit|alert|emerg)\]|exited on signal|js exception/.test(l); });
 }

@@ -1,6 +1,6 @@
 // The message types of the conformance matrix: each says what a client of a user sends (built for the
 // user's home region and the other one) and where the router must send it, from which source.
-import { mintWrappedToken } from '../support/tokens';
+import { mintWrappedToken } from '../../dev/tokens.mjs';
 import type { GatewayInfo, Region, Service } from '../harness/topology';
 import type { Sent } from './exchange';
 

@@ -5,7 +5,8 @@ import { Agent } from 'node:http';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { REGIONS, Region } from '../harness/topology';
 import { MESSAGE_TYPES, MessageType, buildCase } from './messages';
-import { logCursor, send, seriousLines } from './exchange';
+import { brokenLines, logCursor } from '../../dev/logs.mjs';
+import { send } from './exchange';
 import { assertDelivered } from './delivery';
 
 const topology = inject('topology');
@@ -38,7 +39,7 @@ for (const entry of REGIONS) {
     let cursor: ReturnType<typeof logCursor>;
     beforeEach(function () { cursor = logCursor(topology.gateways[entry].prefix); });
     afterEach(function () {
-      expect(seriousLines(cursor.errorLines()), 'nginx error log lines at error level or worse').toEqual([]);
+      expect(brokenLines(cursor.errorLines()), 'nginx error log lines at error level or worse').toEqual([]);
     });
 
     it('one keepalive connection carries users of both regions, each to its home', async function () {

@@ -6,15 +6,14 @@
 // way out, ctrl-C included.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startVitest } from 'vitest/node';
+import { BUNDLE, ROOT } from '../../dev/paths.mjs';
 import { configureTestcontainers, ensureDockerEngine } from '../harness/docker-engine.mjs';
 import { ensureBaseImage } from '../../containers/base-image.mjs';
 import { sweepRun } from '../harness/run-resources.mjs';
 import { matrixReporter, renderFailures, renderMatrix, closingFigures } from './matrix-reporter.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MIN_CASES = 60;
 
 const runId = randomBytes(4).toString('hex');
@@ -38,7 +37,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 function log(line) { console.log(line); }
 
 async function main() {
-  if (!existsSync(join(ROOT, 'dist', 'region-router.js'))) {
+  if (!existsSync(BUNDLE)) {
     console.error('integration: no bundle at dist/region-router.js: run `npm run build` first');
     return 1;
   }

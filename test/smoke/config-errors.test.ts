@@ -1,25 +1,30 @@
 // A bad setting is reported in nginx's error log by variable name, and the request fails closed:
 // no region is guessed.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startEchoUpstream } from '../support/echo-upstream.mjs';
-import { freePort, renderExample, RunningNginx, startNginx } from '../support/nginx';
-import { mintWrappedToken } from '../support/tokens';
+import { startEchoUpstream } from '../../dev/echo-upstream.mjs';
+import type { EchoUpstream } from '../../dev/echo-upstream.mjs';
+import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
+import { startNginx } from '../../dev/nginx.mjs';
+import type { RunningNginx } from '../../dev/nginx.mjs';
+import { freePort } from '../../dev/ports.mjs';
+import { mintWrappedToken } from '../../dev/tokens.mjs';
 
 let nginx: RunningNginx;
-let upstreams: { close(): Promise<void>; seen: unknown[] }[] = [];
+const upstreams: EchoUpstream[] = [];
 let api = '';
 
 beforeAll(async function () {
   const ports: Record<number, number> = {};
-  for (const p of [8101, 8102, 8111, 8112]) {
+  for (const p of Object.values(EXAMPLE_PORTS.upstreams)) {
     const u = await startEchoUpstream({ region: String(p), service: 'any' });
     upstreams.push(u);
     ports[p] = u.port;
   }
-  ports[8080] = await freePort();
-  ports[8090] = await freePort();
-  api = 'http://127.0.0.1:' + ports[8090];
-  nginx = await startNginx(renderExample(ports, '\n    js_var $region_router_max_token_bytes 12k;'), [{ host: '127.0.0.1', port: ports[8090] }]);
+  ports[EXAMPLE_PORTS.identity] = await freePort();
+  ports[EXAMPLE_PORTS.api] = await freePort();
+  api = 'http://127.0.0.1:' + ports[EXAMPLE_PORTS.api];
+  nginx = await startNginx(renderExample({ ports, errorLog: 'info', http: 'js_var $region_router_max_token_bytes 12k;' }),
+    { listen: [{ host: '127.0.0.1', port: ports[EXAMPLE_PORTS.api] }] });
 });
 
 afterAll(async function () {

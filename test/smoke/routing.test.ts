@@ -1,40 +1,40 @@
 // The built bundle inside a real nginx, configured with the shipped example: a cookie GET, a token POST
 // and a bearer GET each reach the home region's upstream, byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEchoUpstream } from '../support/echo-upstream.mjs';
-import { freePort, renderExample, RunningNginx, startNginx } from '../support/nginx';
-import { mintWrappedToken } from '../support/tokens';
-
-type Upstream = Awaited<ReturnType<typeof startEchoUpstream>>;
+import { headerValues, startEchoUpstream } from '../../dev/echo-upstream.mjs';
+import type { Echo, EchoUpstream } from '../../dev/echo-upstream.mjs';
+import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
+import { brokenLines } from '../../dev/logs.mjs';
+import { startNginx } from '../../dev/nginx.mjs';
+import type { RunningNginx } from '../../dev/nginx.mjs';
+import { freePort } from '../../dev/ports.mjs';
+import { mintWrappedToken } from '../../dev/tokens.mjs';
 
 let nginx: RunningNginx;
-const upstreams: Upstream[] = [];
+const upstreams: EchoUpstream[] = [];
 let identity = '';
 let api = '';
 
 beforeAll(async function () {
-  const ids = [
-    [8101, 'eu', 'identity'], [8102, 'us', 'identity'], [8111, 'eu', 'api'], [8112, 'us', 'api'],
-  ] as const;
   const ports: Record<number, number> = {};
-  for (const [examplePort, region, service] of ids) {
+  for (const [key, examplePort] of Object.entries(EXAMPLE_PORTS.upstreams)) {
+    const [region, service] = key.split('/');
     const u = await startEchoUpstream({ region, service });
     upstreams.push(u);
     ports[examplePort] = u.port;
   }
-  ports[8080] = await freePort();
-  ports[8090] = await freePort();
-  identity = 'http://127.0.0.1:' + ports[8080];
-  api = 'http://127.0.0.1:' + ports[8090];
-  nginx = await startNginx(renderExample(ports), [{ host: '127.0.0.1', port: ports[8080] }, { host: '127.0.0.1', port: ports[8090] }]);
+  const listen = [{ host: '127.0.0.1', port: await freePort() }, { host: '127.0.0.1', port: await freePort() }];
+  ports[EXAMPLE_PORTS.identity] = listen[0].port;
+  ports[EXAMPLE_PORTS.api] = listen[1].port;
+  identity = 'http://127.0.0.1:' + listen[0].port;
+  api = 'http://127.0.0.1:' + listen[1].port;
+  nginx = await startNginx(renderExample({ ports, errorLog: 'info' }), { listen });
 });
 
 afterAll(async function () {
   if (nginx) await nginx.stop();
   for (const u of upstreams) await u.close();
 });
-
-interface Echo { region: string; service: string; method: string; url: string; rawHeaders: string[]; bodyBase64: string }
 
 async function send(url: string, init: RequestInit = {}): Promise<{ status: number; echo: Echo }> {
   const res = await fetch(url, { redirect: 'manual', ...init });
@@ -49,10 +49,7 @@ async function send(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 function header(echo: Echo, name: string): string | undefined {
-  for (let i = 0; i < echo.rawHeaders.length; i += 2) {
-    if (echo.rawHeaders[i].toLowerCase() === name) return echo.rawHeaders[i + 1];
-  }
-  return undefined;
+  return headerValues(echo.rawHeaders, name)[0];
 }
 
 describe('routing through real nginx with the built bundle', function () {
@@ -126,6 +123,6 @@ describe('routing through real nginx with the built bundle', function () {
     expect(log).toMatch(/"GET \/oauth\/authorize HTTP\/1.1" 200 \d+ region=us source=cookie/);
     expect(log).toMatch(/"POST \/oauth\/token HTTP\/1.1" 200 \d+ region=us source=code/);
     expect(log).toMatch(/"GET \/accounts\/me HTTP\/1.1" 200 \d+ region=us source=bearer/);
-    expect(nginx.errorLog()).not.toMatch(/exited on signal|\[alert\]|\[emerg\]|js exception/);
+    expect(brokenLines(nginx.errorLog())).toEqual([]);
   });
 });

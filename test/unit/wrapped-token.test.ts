@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readRegionClaim, splitToken } from '../../src/core/wrapped-token';
-import { mintWrappedToken } from '../support/tokens';
+import { mintWrappedToken } from '../../dev/tokens.mjs';
 import { wrapped } from './helpers';
 
 const MAX = 16384;

@@ -1,22 +1,52 @@
+// @ts-check
 // An upstream that answers at once with what it received, as JSON: which region and service answered,
 // and the method, raw request line target, raw headers and body bytes. Tests compare these with what
 // the client sent to prove nothing was lost or changed on the way through the gateway.
-// Standalone: node echo-upstream.mjs <host> <port> <region> <service>
+// Standalone (containers run it by path, so it imports nothing outside node:):
+//     node dev/echo-upstream.mjs <host> <port> <region> <service>
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
+/**
+ * The echo upstream's answer, and what it keeps in `seen` for each request.
+ * @typedef {object} Echo
+ * @property {string} region
+ * @property {string} service
+ * @property {string} method
+ * @property {string} url path and query as on the request line
+ * @property {string[]} rawHeaders [name, value, ...] as received
+ * @property {string} bodyBase64
+ */
+
+/**
+ * @typedef {object} EchoUpstream
+ * @property {number} port
+ * @property {string} host
+ * @property {string} region
+ * @property {string} service
+ * @property {Echo[]} seen every request received, in order
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * @param {{ host?: string, port?: number, region: string, service: string }} options port 0 (default): any
+ * @returns {Promise<EchoUpstream>}
+ */
 export function startEchoUpstream({ host = '127.0.0.1', port = 0, region, service }) {
+  /** @type {Echo[]} */
   const seen = [];
   const server = createServer(function (req, res) {
+    /** @type {Buffer[]} */
     const chunks = [];
     req.on('data', function (c) { chunks.push(c); });
     req.on('end', function () {
       const body = Buffer.concat(chunks);
+      /** @type {Echo} */
       const record = {
         region,
         service,
-        method: req.method,
-        url: req.url,
+        method: req.method || '',
+        url: req.url || '',
         rawHeaders: req.rawHeaders,
         bodyBase64: body.toString('base64'),
       };
@@ -38,7 +68,7 @@ export function startEchoUpstream({ host = '127.0.0.1', port = 0, region, servic
     server.once('error', reject);
     server.listen(port, host, function () {
       resolve({
-        port: server.address().port,
+        port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
         host,
         region,
         service,
@@ -50,6 +80,21 @@ export function startEchoUpstream({ host = '127.0.0.1', port = 0, region, servic
       });
     });
   });
+}
+
+/**
+ * All values of a header, by case-insensitive name, from a raw [name, value, ...] list.
+ * @param {string[]} rawHeaders
+ * @param {string} name
+ * @returns {string[]}
+ */
+export function headerValues(rawHeaders, name) {
+  /** @type {string[]} */
+  const values = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() === name.toLowerCase()) values.push(rawHeaders[i + 1]);
+  }
+  return values;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {

@@ -1,12 +1,20 @@
+// @ts-check
 // Mints wrapped tokens the way an identity server does: a signed JWT whose payload names the region.
 import { generateKeyPair, SignJWT } from 'jose';
 
-let keyPromise: ReturnType<typeof generateKeyPair> | undefined;
+/** @type {ReturnType<typeof generateKeyPair> | undefined} */
+let keyPromise;
 
-export async function mintWrappedToken(claims: Record<string, unknown>, opts: { size?: number } = {}): Promise<string> {
+/**
+ * @param {Record<string, unknown>} claims e.g. { zone: 'us' }
+ * @param {{ size?: number }} [opts] size: roughly the token's length in bytes
+ * @returns {Promise<string>}
+ */
+export async function mintWrappedToken(claims, opts = {}) {
   keyPromise = keyPromise || generateKeyPair('RS256');
   const { privateKey } = await keyPromise;
-  const payload: Record<string, unknown> = { iss: 'https://login.example.com', sub: 'opaque-ref', ...claims };
+  /** @type {Record<string, unknown>} */
+  const payload = { iss: 'https://login.example.com', sub: 'opaque-ref', ...claims };
   if (opts.size !== undefined) {
     // pad to roughly the requested token size with an opaque reference, as real wrapped tokens carry
     payload.ref = 'x'.repeat(Math.max(0, Math.floor((opts.size - 400) * 3 / 4)));
