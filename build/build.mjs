@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleForNjs } from './njs-target.mjs';
+import { bundleAsFunction, bundleForNjs } from './njs-target.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'region-router.js');
@@ -17,7 +17,12 @@ function fail(message) {
 
 let code;
 try {
-  code = await bundleForNjs(join(root, 'src', 'index.ts'));
+  // The entry's fast paths at the top level; the general path (src/njs/general.ts) inside loadGeneral(),
+  // which only the requests that need it call.
+  const main = await bundleForNjs(join(root, 'src', 'index.ts'));
+  const general = await bundleAsFunction(join(root, 'src', 'njs', 'general.ts'), 'loadGeneral');
+  const tail = /export default \w+;\n$/.exec(main);
+  code = main.slice(0, tail.index) + general + tail[0];
 } catch (e) {
   fail(e.message);
 }

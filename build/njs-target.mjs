@@ -35,11 +35,7 @@ export const FORBIDDEN_IN_OUTPUT = [
   [/\.replaceAll\(|Array\.from\(/, 'String.replaceAll/Array.from (missing on njs 0.7.9)'],
 ];
 
-/**
- * Bundles one entry point into njs-loadable ESM text. Rejects (Error with a readable message) when
- * esbuild refuses the syntax or the output still holds something njs 0.7.9 can't run.
- */
-export async function bundleForNjs(entry) {
+async function esbuildText(entry) {
   let result;
   try {
     result = await build({
@@ -57,13 +53,10 @@ export async function bundleForNjs(entry) {
       return '  ' + (m.location ? m.location.file + ':' + m.location.line + ': ' : '') + (m.text || m.message);
     }).join('\n'));
   }
-  let code = result.outputFiles[0].text;
-  // njs before 0.7.12 rejects `export { x as default }`.
-  const exportLine = /export\s*\{\s*([A-Za-z_$][\w$]*)\s+as\s+default\s*\};?\s*$/;
-  if (!exportLine.test(code)) {
-    throw new Error('expected the bundle to end with `export { x as default };` (does the entry have a default export?)');
-  }
-  code = code.replace(exportLine, 'export default $1;\n');
+  return result.outputFiles[0].text;
+}
+
+function checkOutput(code) {
   for (const [pattern, what] of FORBIDDEN_IN_OUTPUT) {
     const m = pattern.exec(code);
     if (m) {
@@ -72,4 +65,39 @@ export async function bundleForNjs(entry) {
     }
   }
   return code;
+}
+
+/**
+ * Bundles a module with named exports into the text of `function <name>() { ... return { exports }; }`:
+ * its code runs only when the function is called. The njs engine runs a module's top level again for every
+ * request, so code that only some requests need is kept out of it.
+ */
+export async function bundleAsFunction(entry, name) {
+  const code = await esbuildText(entry);
+  const exportLine = /export\s*\{([^}]*)\};?\s*$/;
+  const m = exportLine.exec(code);
+  if (!m) {
+    throw new Error('expected ' + entry + ' to end with `export { ... };`');
+  }
+  const members = m[1].split(',').map(function (s) { return s.trim(); }).filter(Boolean).map(function (member) {
+    const parts = member.split(/\s+as\s+/);
+    return (parts[1] || parts[0]) + ': ' + parts[0];
+  });
+  const body = code.slice(0, m.index).replace(/\n+$/, '').split('\n').map(function (l) { return l ? '  ' + l : l; }).join('\n');
+  return checkOutput('function ' + name + '() {\n' + body + '\n  return { ' + members.join(', ') + ' };\n}\n');
+}
+
+/**
+ * Bundles one entry point into njs-loadable ESM text. Rejects (Error with a readable message) when
+ * esbuild refuses the syntax or the output still holds something njs 0.7.9 can't run.
+ */
+export async function bundleForNjs(entry) {
+  let code = await esbuildText(entry);
+  // njs before 0.7.12 rejects `export { x as default }`.
+  const exportLine = /export\s*\{\s*([A-Za-z_$][\w$]*)\s+as\s+default\s*\};?\s*$/;
+  if (!exportLine.test(code)) {
+    throw new Error('expected the bundle to end with `export { x as default };` (does the entry have a default export?)');
+  }
+  code = code.replace(exportLine, 'export default $1;\n');
+  return checkOutput(code);
 }

@@ -1,29 +1,25 @@
-// The router's whole configuration surface: one typed descriptor, read from prefixed nginx variables.
-// Every option is `$region_router_<snake_case_name>`; each has its own parser, and every error names the variable.
-
-export const VARIABLE_PREFIX = 'region_router_';
-
-export interface RouterConfig {
-  /** Region used when a request carries no usable region. Must be in the region table. */
-  defaultRegion: string;
-  /** Name of the wrapped token's payload claim that holds the region. */
-  claim: string;
-  /** Longest wrapped token (bytes) the router decodes; longer ones are ignored. */
-  maxTokenBytes: number;
-  /** Named location where a body-routed request continues (it proxies to the identity server). */
-  continueAt: string;
-}
+// The router's whole configuration surface, declared once: every setting is an nginx variable with the
+// `region_router_` prefix. Names, parsers, defaults and the README's settings table all come from SETTINGS;
+// every error names the variable.
 
 type Parser<T> = (raw: string, variable: string) => T;
 
-interface Option<T> {
+/** A setting read by the njs module. Without `fallback` it is required. */
+interface ModuleSetting<T> {
+  variable: string;
   parse: Parser<T>;
-  /** Absent means the option is required. */
   fallback?: T;
+  /** What the README's settings table says: the default column, then the meaning. */
+  shown: string;
   doc: string;
 }
 
-type Descriptor = { [K in keyof RouterConfig]: Option<RouterConfig[K]> };
+/** A setting that nginx itself reads (declared in the snippets or the region table); documented here with the rest. */
+export interface NginxSetting {
+  variable: string;
+  shown: string;
+  doc: string;
+}
 
 function fail(variable: string, problem: string): Error {
   return new Error('$' + variable + ' ' + problem);
@@ -32,10 +28,7 @@ function fail(variable: string, problem: string): Error {
 // Region names are matched against the region table; this only keeps obviously foreign text out of it.
 export const REGION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
-/**
- * REGION_NAME.test without a regex: it runs on every routed request, and on njs 0.7.9 a regex costs
- * about 2 microseconds even on a two-letter name (bench/README.md), this loop a tenth of that.
- */
+/** REGION_NAME.test without a regex: it runs on every token request, where a regex costs more than this loop. */
 export function isRegionName(s: string): boolean {
   if (s.length === 0 || s.length > 63) {
     return false;
@@ -50,94 +43,134 @@ export function isRegionName(s: string): boolean {
   return true;
 }
 
-const regionName: Parser<string> = function (raw, variable) {
+function regionName(raw: string, variable: string): string {
   if (!isRegionName(raw)) {
     throw fail(variable, 'must be a region name (letters, digits, "_" or "-"), got "' + raw + '"');
   }
   return raw;
-};
+}
 
-const claimName: Parser<string> = function (raw, variable) {
+function claimName(raw: string, variable: string): string {
   if (!/^[A-Za-z0-9_:.$-]{1,64}$/.test(raw)) {
     throw fail(variable, 'must be a JWT claim name (1-64 of letters, digits, "_:.$-"), got "' + raw + '"');
   }
   return raw;
-};
-
-function integer(min: number, max: number): Parser<number> {
-  return function (raw, variable) {
-    const n = /^[0-9]{1,9}$/.test(raw) ? parseInt(raw, 10) : NaN;
-    if (!(n >= min && n <= max)) {
-      throw fail(variable, 'must be a whole number from ' + min + ' to ' + max + ', got "' + raw + '"');
-    }
-    return n;
-  };
 }
 
-const namedLocation: Parser<string> = function (raw, variable) {
+function tokenBytes(raw: string, variable: string): number {
+  const n = /^[0-9]{1,9}$/.test(raw) ? parseInt(raw, 10) : NaN;
+  if (!(n >= 64 && n <= 65536)) {
+    throw fail(variable, 'must be a whole number from 64 to 65536, got "' + raw + '"');
+  }
+  return n;
+}
+
+function namedLocation(raw: string, variable: string): string {
   if (!/^@[A-Za-z0-9_-]{1,64}$/.test(raw)) {
     throw fail(variable, 'must be a named location such as @region_router_proxy, got "' + raw + '"');
   }
   return raw;
-};
+}
 
-export const DESCRIPTOR: Descriptor = {
+/** The settings the njs module reads, in the order the README lists them. */
+export const SETTINGS = {
   defaultRegion: {
+    variable: 'region_router_default_region',
     parse: regionName,
-    doc: 'Region for requests that carry none (first visit, unknown or malformed values). Required; must be in the region table.',
-  },
+    shown: '(required)',
+    doc: 'region for requests that carry none; must be a value of the table',
+  } as ModuleSetting<string>,
   claim: {
+    variable: 'region_router_claim',
     parse: claimName,
     fallback: 'zone',
-    doc: "Wrapped-token payload claim holding the region (published examples of this pattern use zone or region).",
-  },
+    shown: '`zone`',
+    doc: 'wrapped-token payload claim that holds the region (published examples of this pattern use `zone` or `region`)',
+  } as ModuleSetting<string>,
   maxTokenBytes: {
-    parse: integer(64, 65536),
+    variable: 'region_router_max_token_bytes',
+    parse: tokenBytes,
     fallback: 16384,
-    doc: 'Longest wrapped token, in bytes, that is decoded; a longer one is ignored as a source.',
-  },
+    shown: '`16384`',
+    doc: 'longest wrapped token that is decoded (64 to 65536); a longer one is ignored as a source',
+  } as ModuleSetting<number>,
   continueAt: {
+    variable: 'region_router_continue_at',
     parse: namedLocation,
     fallback: '@region_router_proxy',
-    doc: 'Named location where a request continues once its body has been routed.',
-  },
+    shown: '`@region_router_proxy`',
+    doc: 'named location where a form POST continues once its body has been routed',
+  } as ModuleSetting<string>,
 };
 
-/** `maxTokenBytes` -> `region_router_max_token_bytes` */
-export function variableName(option: string): string {
-  return VARIABLE_PREFIX + option.replace(/[A-Z]/g, function (c) { return '_' + c.toLowerCase(); });
-}
+/** The settings nginx reads; the README's table lists them with SETTINGS. */
+export const NGINX_SETTINGS: NginxSetting[] = [
+  {
+    variable: 'region_router_candidate',
+    shown: '(required) `$cookie_zone`',
+    doc: 'declare it with `js_var ... $cookie_<name>`: the cookie that carries the region. njs also uses it to look values up in the table',
+  },
+  {
+    variable: 'region_router_known',
+    shown: '(required)',
+    doc: 'your region table: `map $region_router_candidate $region_router_known { volatile; eu eu; ... }`. Keys match case-insensitively (nginx `map`); the value is what routing uses',
+  },
+  {
+    variable: 'region_router_gateway',
+    shown: '(empty)',
+    doc: 'names this gateway in the failover table: `set $region_router_gateway identity;` in its `server {}`',
+  },
+  {
+    variable: 'region_router_failover_upstream',
+    shown: '(required, `""` by default)',
+    doc: 'the failover table in `regions.conf`: `map "$region_router_gateway:$region_router_region" $region_router_failover_upstream { default ""; identity:us idsvr_eu; }`. Empty means no failover: that region\'s users get the 503 while it is down',
+  },
+];
+
+type Settings = typeof SETTINGS;
+export type SettingName = keyof Settings;
+export type RouterConfig = { [K in SettingName]: ReturnType<Settings[K]['parse']> };
 
 /** Reads a variable; undefined or '' means "not set". */
 export type VariableLookup = (variable: string) => string | undefined;
 
-function readOption<T>(lookup: VariableLookup, variable: string, option: Option<T>): T {
-  const raw = lookup(variable);
+/** One setting, parsed; its fallback when unset. Throws an Error whose message starts with the variable. */
+export function readSetting<K extends SettingName>(lookup: VariableLookup, name: K): RouterConfig[K] {
+  const setting = SETTINGS[name] as ModuleSetting<RouterConfig[K]>;
+  const raw = lookup(setting.variable);
   if (raw === undefined || raw === '') {
-    if (option.fallback === undefined) {
-      throw fail(variable, 'is not set: declare it, e.g. `js_var $' + variable + ' ...;` in http {}');
+    if (setting.fallback === undefined) {
+      throw fail(setting.variable, 'is not set: declare it, e.g. `js_var $' + setting.variable + ' ...;` in http {}');
     }
-    return option.fallback;
+    return setting.fallback;
   }
-  return option.parse(raw.trim(), variable);
+  return setting.parse(raw.trim(), setting.variable);
 }
 
-// Spelled out, not computed: njs 0.7.9 runs this module's top level again for every request (in the VM
-// clone), and computing these four names cost about 28 microseconds per request (bench/README.md).
-// The unit tests check that each is variableName(key).
-const VARIABLES: { [K in keyof RouterConfig]: string } = {
-  defaultRegion: 'region_router_default_region',
-  claim: 'region_router_claim',
-  maxTokenBytes: 'region_router_max_token_bytes',
-  continueAt: 'region_router_continue_at',
-};
-
-/** Reads and validates every option. Throws an Error whose message starts with the variable's name. */
+/** Reads and validates every setting. */
 export function readConfig(lookup: VariableLookup): RouterConfig {
   return {
-    defaultRegion: readOption(lookup, VARIABLES.defaultRegion, DESCRIPTOR.defaultRegion),
-    claim: readOption(lookup, VARIABLES.claim, DESCRIPTOR.claim),
-    maxTokenBytes: readOption(lookup, VARIABLES.maxTokenBytes, DESCRIPTOR.maxTokenBytes),
-    continueAt: readOption(lookup, VARIABLES.continueAt, DESCRIPTOR.continueAt),
+    defaultRegion: readSetting(lookup, 'defaultRegion'),
+    claim: readSetting(lookup, 'claim'),
+    maxTokenBytes: readSetting(lookup, 'maxTokenBytes'),
+    continueAt: readSetting(lookup, 'continueAt'),
   };
+}
+
+/** The README's settings table, in Markdown. */
+export function settingsTable(): string {
+  const rows = ['| variable | default | meaning |', '|---|---|---|'];
+  const names = Object.keys(SETTINGS) as SettingName[];
+  const all: { variable: string; shown: string; doc: string }[] = NGINX_SETTINGS.slice(0, 2);
+  for (let i = 0; i < names.length; i++) {
+    all.push(SETTINGS[names[i]]);
+  }
+  const rest = NGINX_SETTINGS.slice(2);
+  for (let i = 0; i < rest.length; i++) {
+    all.push(rest[i]);
+  }
+  for (let i = 0; i < all.length; i++) {
+    rows.push('| `$' + all[i].variable + '` | ' + all[i].shown + ' | ' + all[i].doc + ' |');
+  }
+  return rows.join('\n');
 }

@@ -2,7 +2,7 @@
 import { isRegionName, RouterConfig } from './config';
 import { formDecode, parseForm } from './form';
 import { TokenField, tokenFields } from './message';
-import { COMPACT_JWS, readMatchedRegionClaim, readRegionClaim, TokenVerifier } from './wrapped-token';
+import { readRegionClaim } from './wrapped-token';
 
 /** What the router can see of a request. Every value is raw, as it came from the client. */
 export interface RequestView {
@@ -31,6 +31,9 @@ export interface Note {
   message: string;
 }
 
+/** The settings deciding needs. The default region may be read lazily (a getter): only a fallback uses it. */
+export type RoutingSettings = Pick<RouterConfig, 'claim' | 'maxTokenBytes' | 'defaultRegion'>;
+
 export interface Decision {
   region: string;
   source: Source;
@@ -39,20 +42,10 @@ export interface Decision {
 
 interface Candidate {
   source: Source;
-  /** The token; '' when `matched` holds it. */
   token: string;
-  /** The token's three segments at [1..3], when it was matched as a compact JWS while it was found. */
-  matched?: string[];
 }
 
 const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+\/-]+=*) *$/; // RFC 6750 2.1, scheme case-insensitive
-// The common case in one scan: a bearer token that is a compact JWS (its alphabet is within BEARER's).
-const BEARER_JWS = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+) *$/;
-
-function bearerToken(authorization: string): string | undefined {
-  const m = BEARER.exec(authorization);
-  return m === null ? undefined : m[1];
-}
 
 function lookUp(table: RegionTable, candidate: string): string | undefined {
   return isRegionName(candidate) ? table(candidate) : undefined;
@@ -65,13 +58,6 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
     const form = parseForm(view.form);
     const fields = tokenFields(form);
     for (let i = 0; i < fields.length; i++) {
-      // A value that is a compact JWS as sent has no '+' or '%': decoding would not change it.
-      const encoded = form.encoded(fields[i]);
-      const matched = typeof encoded === 'string' ? COMPACT_JWS.exec(encoded) : null;
-      if (matched !== null) {
-        found.push({ source: fields[i], token: '', matched: matched });
-        continue;
-      }
       const field = form.field(fields[i]);
       if (field.state === 'present') {
         found.push({ source: fields[i], token: field.value });
@@ -81,14 +67,9 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
     }
   }
   if (view.authorization !== undefined && view.authorization.length > 0) {
-    const matched = BEARER_JWS.exec(view.authorization);
-    if (matched !== null) {
-      found.push({ source: 'bearer', token: '', matched: matched });
-    } else {
-      const bearer = bearerToken(view.authorization);
-      if (bearer !== undefined) {
-        found.push({ source: 'bearer', token: bearer });
-      }
+    const m = BEARER.exec(view.authorization);
+    if (m !== null) {
+      found.push({ source: 'bearer', token: m[1] });
     }
   }
   if (view.idTokenHint !== undefined && view.idTokenHint.length > 0) {
@@ -109,9 +90,8 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
  */
 export function decideRegion(
   view: RequestView,
-  config: RouterConfig,
+  config: RoutingSettings,
   table: RegionTable,
-  verify?: TokenVerifier,
 ): Decision {
   const notes: Note[] = [];
   // The cookie is looked up first: the table lookup may be stateful (nginx's probe variable).
@@ -123,9 +103,7 @@ export function decideRegion(
   const candidates = tokenCandidates(view, notes);
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i];
-    const reading = c.matched !== undefined
-      ? readMatchedRegionClaim(c.matched, config.claim, config.maxTokenBytes, verify)
-      : readRegionClaim(c.token, config.claim, config.maxTokenBytes, verify);
+    const reading = readRegionClaim(c.token, config.claim, config.maxTokenBytes);
     if (!reading.ok) {
       notes.push({ level: 'info', message: 'wrapped token in ' + c.source + ' ' + reading.reason + '; not used' });
       continue;

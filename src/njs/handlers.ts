@@ -1,109 +1,120 @@
-// The thin njs adapter: reads the request view and configuration from nginx variables, asks the core,
-// and hands the region back to nginx. No routing logic lives here.
-import { DESCRIPTOR, readConfig, RouterConfig, variableName } from '../core/config';
-import { Decision, decideRegion, Note, RegionTable, RequestView } from '../core/region';
+// The njs adapter's entry points. Each first tries the fast path: the request's first wrapped token (the
+// bearer token, which nginx has already taken apart in gateway.conf, or the form field its message uses)
+// names a region of the table. That answers nearly every token request with one decode of the token's
+// payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
+// could not be read) goes to the general path (general.ts), which decides from every source and logs why.
+// The fast path answers only where the general path would give the same region, source and log lines.
+import { isRegionName, readSetting, VariableLookup } from '../core/config';
+import { firstTokenField } from '../core/message';
+import { Source } from '../core/region';
+import { ClaimReading, readPayloadClaim, readRegionClaim } from '../core/wrapped-token';
+import type * as General from './general';
+import { BEARER_HEADER, BEARER_PAYLOAD, BEARER_SIGNATURE, CANDIDATE, KNOWN, LOG_PREFIX, REGION, SOURCE } from './variables';
 
-const LOG_PREFIX = 'region_router: ';
+/** general.ts, built into a function by build/build.mjs: called only by requests that need it. */
+declare function loadGeneral(): typeof General;
 
-// Variables shared with the nginx snippets (nginx/http.conf and the user's region table).
-const CANDIDATE = 'region_router_candidate';
-const KNOWN = 'region_router_known';
-const REGION = 'region_router_region';
-const SOURCE = 'region_router_source';
-const DEFAULT_CONTINUE = DESCRIPTOR.continueAt.fallback as string;
+type Variables = NginxHTTPRequest['variables'];
 
-function configOf(r: NginxHTTPRequest): RouterConfig {
-  return readConfig(function (variable) {
-    return r.variables[variable];
-  });
+// Under QuickJS a context serves many requests, so the general path is built once per context; the njs
+// engine starts every request from a fresh copy of the module.
+let generalPath: typeof General | undefined;
+
+function general(): typeof General {
+  if (generalPath === undefined) {
+    generalPath = loadGeneral();
+  }
+  return generalPath;
 }
 
 /**
- * The region table is the user's `map $region_router_candidate $region_router_known { volatile; ... }`:
- * one list of regions for both the C cookie path and this one. Setting the candidate and reading the
- * (volatile) map looks a value up in it.
+ * The region a usable token reading names, recorded with its source; undefined when the general path must
+ * decide (the token is unusable or names no region of the table). Logs what the general path would log.
  */
-function regionTable(r: NginxHTTPRequest): RegionTable {
-  return function (candidate) {
-    r.variables[CANDIDATE] = candidate;
-    const known = r.variables[KNOWN];
-    return known === undefined || known === '' ? undefined : known;
-  };
+function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, source: Source): string | undefined {
+  if (!reading.ok || !isRegionName(reading.region)) {
+    return undefined;
+  }
+  // Until njs sets it, the table's key is the region cookie.
+  const cookie = v[CANDIDATE] || '';
+  const cookieRegion = cookie !== '' && isRegionName(cookie) ? v[KNOWN] || '' : '';
+  v[CANDIDATE] = reading.region;
+  const region = v[KNOWN] || '';
+  if (region === '') {
+    v[CANDIDATE] = cookie;
+    return undefined;
+  }
+  if (cookie !== '' && cookieRegion === '') {
+    r.log(LOG_PREFIX + 'region cookie names no configured region; not used');
+  } else if (cookieRegion !== '' && cookieRegion !== region) {
+    r.warn(LOG_PREFIX + 'cookie region ' + cookieRegion + ' differs from ' + source + ' region ' + region + '; routed by ' + source);
+  }
+  v[SOURCE] = source;
+  return region;
 }
 
-function headerView(r: NginxHTTPRequest): RequestView {
-  return {
-    authorization: r.variables.http_authorization,
-    // Until njs sets it, $region_router_candidate evaluates to the cookie named in the region table.
-    cookie: r.variables[CANDIDATE],
-    idTokenHint: r.variables.arg_id_token_hint,
-  };
-}
-
-function log(r: NginxHTTPRequest, notes: Note[]): void {
-  for (let i = 0; i < notes.length; i++) {
-    const note = notes[i];
-    if (note.level === 'warn') {
-      r.warn(LOG_PREFIX + note.message);
-    } else {
-      r.log(LOG_PREFIX + note.message);
+/** js_set $region_router_js_region: requests that carry an Authorization header or an id_token_hint. */
+function region(r: NginxHTTPRequest): string {
+  const v = r.variables;
+  const payload = v[BEARER_PAYLOAD];
+  if (payload) {
+    try {
+      const lookup: VariableLookup = function (name) {
+        return v[name];
+      };
+      const claim = readSetting(lookup, 'claim');
+      const header = v[BEARER_HEADER] || '';
+      const signature = v[BEARER_SIGNATURE] || '';
+      // nginx checked the alphabet of all three; a segment of 4n+1 characters is no base64url text.
+      if (header.length % 4 !== 1 && signature.length % 4 !== 1 &&
+          header.length + payload.length + signature.length + 2 <= readSetting(lookup, 'maxTokenBytes')) {
+        const found = routeTo(r, v, readPayloadClaim(payload, claim), 'bearer');
+        if (found !== undefined) {
+          return found;
+        }
+      }
+    } catch (e) {
+      // a wrong setting: the general path logs it and fails closed
     }
   }
-}
-
-/** The configuration, or undefined after logging why it is unusable. */
-function loadConfig(r: NginxHTTPRequest): RouterConfig | undefined {
-  try {
-    return configOf(r);
-  } catch (e) {
-    r.error(LOG_PREFIX + (e as Error).message);
-    return undefined;
-  }
+  return general().region(r, v);
 }
 
 /**
- * Decides, logs the notes and records the source. Undefined means a configuration error, already logged:
- * the request then fails closed rather than reach a region by guess.
- */
-function decide(r: NginxHTTPRequest, view: RequestView, config: RouterConfig | undefined): Decision | undefined {
-  if (config === undefined) {
-    return undefined;
-  }
-  const table = regionTable(r);
-  const decision = decideRegion(view, config, table);
-  log(r, decision.notes);
-  // Checked only when used, to keep the lookup off the common path.
-  if (decision.source === 'default' && table(config.defaultRegion) === undefined) {
-    r.error(LOG_PREFIX + '$' + variableName('defaultRegion') + ' "' + config.defaultRegion + '" is not in the region table ($' + KNOWN + ')');
-    return undefined;
-  }
-  r.variables[SOURCE] = decision.source;
-  return decision;
-}
-
-/** js_set $region_router_js_region: requests routed by headers and query (Authorization, id_token_hint, cookie). */
-function region(r: NginxHTTPRequest): string {
-  const decision = decide(r, headerView(r), loadConfig(r));
-  return decision === undefined ? '' : decision.region;
-}
-
-/**
- * js_content for form POSTs: njs reads the body here (a js_set handler runs before nginx reads it),
- * records the region in $region_router_region and continues at the named location that proxies.
- * The body stays with the request, byte for byte.
+ * js_content for form POSTs: njs reads the body here (a js_set handler runs before nginx reads it), records
+ * the region in $region_router_region and continues at the named location that proxies. The body stays
+ * with the request, byte for byte.
  */
 function routeBody(r: NginxHTTPRequest): void {
-  const view = headerView(r);
+  const v = r.variables;
+  let body: string | undefined;
   try {
-    view.form = r.requestText;
+    body = r.requestText;
   } catch (e) {
     // njs before 0.8.10 can't read a body buffered to a temp file: route without it.
     r.warn(LOG_PREFIX + 'request body is buffered to a file, so it was not read; raise client_body_buffer_size');
   }
-  const config = loadConfig(r);
-  const decision = decide(r, view, config);
-  r.variables[REGION] = decision === undefined ? '' : decision.region;
-  r.internalRedirect(config === undefined ? DEFAULT_CONTINUE : config.continueAt);
+  // The field as sent: a token that reads as a wrapped token has no '%' or '+', so decoding would not
+  // change it; any other value is left to the general path, which decodes it.
+  const first = body ? firstTokenField(body) : undefined;
+  if (first !== undefined) {
+    try {
+      const lookup: VariableLookup = function (name) {
+        return v[name];
+      };
+      const reading = readRegionClaim(first.encoded, readSetting(lookup, 'claim'), readSetting(lookup, 'maxTokenBytes'));
+      const continueAt = readSetting(lookup, 'continueAt');
+      const found = routeTo(r, v, reading, first.field);
+      if (found !== undefined) {
+        v[REGION] = found;
+        r.internalRedirect(continueAt);
+        return;
+      }
+    } catch (e) {
+      // a wrong setting: the general path logs it and fails closed
+    }
+  }
+  general().routeBody(r, v, body);
 }
 
 export default { region, routeBody };

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DESCRIPTOR, readConfig, RouterConfig, variableName } from '../../src/core/config';
+import { readConfig, RouterConfig, SETTINGS, SettingName } from '../../src/core/config';
 import { formDecode, parseForm } from '../../src/core/form';
 import { decideRegion, RequestView } from '../../src/core/region';
 import { readRegionClaim } from '../../src/core/wrapped-token';
@@ -121,11 +121,11 @@ describe('readRegionClaim', function () {
 });
 
 describe('readConfig', function () {
-  const options = Object.keys(DESCRIPTOR);
+  const variables = (Object.keys(SETTINGS) as SettingName[]).map(function (name) { return SETTINGS[name].variable; });
   it('either reads a valid configuration or throws an error naming the variable', function () {
     const raw = fc.oneof(fc.constantFrom(undefined, '', 'eu', '64', '65536', '65537', '0', '@x', 'zone', ' 100 ', 'a b'), fc.string({ maxLength: 12 }));
     check(fc.tuple(raw, raw, raw, raw), 5000, function (vals) {
-      const lookup = function (variable: string) { return vals[options.map(variableName).indexOf(variable)]; };
+      const lookup = function (variable: string) { return vals[variables.indexOf(variable)]; };
       let config: RouterConfig;
       try {
         config = readConfig(lookup);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DESCRIPTOR, readConfig, variableName } from '../../src/core/config';
+import { NGINX_SETTINGS, readConfig, readSetting, SETTINGS, SettingName, settingsTable } from '../../src/core/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 function lookup(vars: Record<string, string>) {
   return function (name: string): string | undefined {
@@ -8,12 +10,26 @@ function lookup(vars: Record<string, string>) {
 }
 
 describe('configuration from prefixed nginx variables', function () {
-  it('maps option names to $region_router_snake_case', function () {
-    expect(variableName('defaultRegion')).toBe('region_router_default_region');
-    expect(variableName('maxTokenBytes')).toBe('region_router_max_token_bytes');
-    expect(Object.keys(DESCRIPTOR).map(variableName)).toEqual([
-      'region_router_default_region', 'region_router_claim', 'region_router_max_token_bytes', 'region_router_continue_at',
-    ]);
+  it('names every setting $region_router_<snake_case of its name>', function () {
+    for (const name of Object.keys(SETTINGS) as SettingName[]) {
+      const snake = name.replace(/[A-Z]/g, function (c) { return '_' + c.toLowerCase(); });
+      expect(SETTINGS[name].variable).toBe('region_router_' + snake);
+    }
+  });
+
+  it('reads one setting alone, so a request reads only those it needs', function () {
+    const asked: string[] = [];
+    const value = readSetting(function (variable) { asked.push(variable); return variable === 'region_router_claim' ? 'region' : undefined; }, 'claim');
+    expect(value).toBe('region');
+    expect(asked).toEqual(['region_router_claim']);
+  });
+
+  it('is the settings table of the README', function () {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const table = settingsTable();
+    expect(readme, 'README.md: paste `node build/settings-table.mjs` output between the settings markers').toContain(
+      '<!-- settings:start -->\n' + table + '\n<!-- settings:end -->');
+    for (const s of NGINX_SETTINGS) expect(table).toContain('`$' + s.variable + '`');
   });
 
   it('fills documented defaults', function () {

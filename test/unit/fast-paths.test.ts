@@ -1,25 +1,16 @@
-// The core's fast paths for njs 0.7.9 (bench/README.md) decide exactly as the general ones: a bearer or form
-// token matched as a compact JWS while it is found, and the region-name check without a regex.
+// The building blocks of the njs fast paths (src/njs/handlers.ts) give exactly what the general path's
+// give, on generated input: the form's first token field, the payload reading, the region-name check.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DESCRIPTOR, isRegionName, readConfig, REGION_NAME, variableName } from '../../src/core/config';
-import { decideRegion, RequestView } from '../../src/core/region';
-import { readRegionClaim } from '../../src/core/wrapped-token';
-import { CONFIG, TABLE, wrapped } from './helpers';
+import { isRegionName, REGION_NAME } from '../../src/core/config';
+import { parseForm } from '../../src/core/form';
+import { firstTokenField, tokenFields } from '../../src/core/message';
+import { readPayloadClaim, readRegionClaim } from '../../src/core/wrapped-token';
+import { wrapped } from './helpers';
 
 const US = wrapped({ zone: 'us' });
 
-function decide(view: RequestView, maxTokenBytes = CONFIG.maxTokenBytes) {
-  return decideRegion(view, { ...CONFIG, maxTokenBytes }, TABLE);
-}
-
 describe('fast paths decide as the general ones', function () {
-  it('readConfig asks for each option by its variableName', function () {
-    const asked: string[] = [];
-    readConfig(function (variable) { asked.push(variable); return variable === variableName('defaultRegion') ? 'eu' : undefined; });
-    expect(asked.sort()).toEqual(Object.keys(DESCRIPTOR).map(variableName).sort());
-  });
-
   it('isRegionName is REGION_NAME.test', function () {
     const regionish = fc.stringMatching(/^[A-Za-z0-9_.:-]{0,70}$/);
     fc.assert(fc.property(fc.oneof(regionish, fc.string({ maxLength: 70 })), function (s) {
@@ -30,38 +21,38 @@ describe('fast paths decide as the general ones', function () {
     }
   });
 
-  it('a bearer or form token matched in one scan gets the reason readRegionClaim gives', function () {
-    const tokens = [
-      US,
-      'abcde.' + US.split('.')[1] + '.sig', // header of length % 4 == 1
-      US.split('.')[0] + '.' + Buffer.from('[1]').toString('base64url') + '.sig', // payload not an object
-      wrapped({ region: 'us' }), // no claim
-      wrapped({ zone: 7 }),
-    ];
-    for (const token of tokens) {
-      for (const max of [64, token.length - 1, token.length, 16384]) {
-        const reading = readRegionClaim(token, CONFIG.claim, max);
-        const expected = reading.ok
-          ? { region: 'us', notes: [] }
-          : { region: 'eu', notes: [{ level: 'info', message: 'wrapped token in bearer ' + reading.reason + '; not used' }] };
-        expect(decide({ authorization: 'Bearer ' + token }, max)).toMatchObject(expected);
-        const form = decide({ form: 'grant_type=authorization_code&code=' + token }, max);
-        expect(form.region).toBe(expected.region);
-        expect(form.notes.map(function (n) { return n.message; })).toEqual(expected.notes.map(function (n) { return n.message.replace('bearer', 'code'); }));
-      }
-    }
+  it('firstTokenField finds the field parseForm and tokenFields find, or leaves the body to them', function () {
+    const name = fc.constantFrom('grant_type', 'code', 'refresh_token', 'subject_token', 'actor_token', 'token', 'access_token',
+      'id_token_hint', 'client_id', 'redirect_uri', '%63ode', 'code+', 'grant%5Ftype', '', 'c%ZZ');
+    const value = fc.constantFrom('authorization_code', 'refresh_token', 'urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange',
+      'client_credentials', US, 'a%2Bb', '', '%zz', 'x+y');
+    const pair = fc.oneof(fc.tuple(name, value).map(function (t) { return t[0] + '=' + t[1]; }), name);
+    fc.assert(fc.property(fc.array(pair, { maxLength: 7 }), function (pairs) {
+      const body = pairs.join('&');
+      const fast = firstTokenField(body);
+      if (fast === undefined) return;
+      const form = parseForm(body);
+      const fields = tokenFields(form);
+      expect(fields[0]).toBe(fast.field);
+      expect(form.encoded(fast.field)).toBe(fast.encoded);
+    }), { numRuns: 20000 });
+    expect(firstTokenField('grant_type=authorization_code&code=' + US)).toEqual({ field: 'code', encoded: US });
+    expect(firstTokenField('code=' + US + '&grant_type=authorization_code')).toEqual({ field: 'code', encoded: US });
+    expect(firstTokenField('token=' + US)).toEqual({ field: 'token', encoded: US });
+    expect(firstTokenField('grant_type=authorization_code&code=a&code=b')).toBeUndefined();
+    expect(firstTokenField('grant_type=authorization_code&%63ode=' + US)).toBeUndefined();
   });
 
-  it('a form token still encoded, or sent twice, takes the general path', function () {
-    expect(decide({ form: 'code=' + US.replace(/\./g, '%2E') + '&grant_type=authorization_code' })).toMatchObject({ region: 'us', source: 'code' });
-    expect(decide({ form: 'grant_type=authorization_code&code=' + US + '&code=' + US }).notes)
-      .toEqual([{ level: 'info', message: 'form field code is ambiguous; not used' }]);
-  });
-
-  it('a bearer token that is not a compact JWS takes the general path', function () {
-    expect(decide({ authorization: 'Bearer ' + US + '=' }).notes)
-      .toEqual([{ level: 'info', message: 'wrapped token in bearer is not a JWT (three base64url segments); not used' }]);
-    expect(decide({ authorization: 'Bearer ' + US + ' trailing' }).notes).toEqual([]);
-    expect(decide({ authorization: 'Basic ' + US }).source).toBe('default');
+  it('readPayloadClaim reads what readRegionClaim reads once the header and signature are base64url', function () {
+    const payloads = fc.oneof(
+      fc.jsonValue().map(function (v) { return JSON.stringify(v); }),
+      fc.record({ zone: fc.oneof(fc.string(), fc.constantFrom('eu', 'us', '')), other: fc.jsonValue() }).map(function (o) { return JSON.stringify(o); }),
+      fc.string(),
+    );
+    fc.assert(fc.property(payloads, function (text) {
+      const segment = Buffer.from(text).toString('base64url');
+      const token = 'eyJhbGciOiJSUzI1NiJ9.' + segment + '.c2ln';
+      expect(readPayloadClaim(segment, 'zone')).toEqual(readRegionClaim(token, 'zone', 1 << 20));
+    }), { numRuns: 5000 });
   });
 });

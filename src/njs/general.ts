@@ -1,0 +1,95 @@
+// The general path of the njs adapter: every request the fast paths (handlers.ts) do not answer on their
+// own. It reads the request view from nginx variables, asks the core and logs its notes. Settings are read
+// when a request needs them, so a wrong setting fails only the requests it concerns (closed, with an error
+// line naming the variable). The build wraps this module in a function that runs only when a request needs
+// it: the njs engine runs a module's top level again for every request.
+import { readSetting, SETTINGS, VariableLookup } from '../core/config';
+import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
+import { CANDIDATE, KNOWN, LOG_PREFIX, logNotes, REGION, SOURCE } from './variables';
+
+type Variables = NginxHTTPRequest['variables'];
+
+function regionTable(v: Variables): RegionTable {
+  return function (candidate) {
+    v[CANDIDATE] = candidate;
+    const known = v[KNOWN];
+    return known === undefined || known === '' ? undefined : known;
+  };
+}
+
+function headerView(v: Variables): RequestView {
+  return {
+    authorization: v.http_authorization,
+    // Until njs sets it, $region_router_candidate evaluates to the cookie named in the region table.
+    cookie: v[CANDIDATE],
+    idTokenHint: v.arg_id_token_hint,
+  };
+}
+
+/** The settings deciding needs; the default region is read only when a request falls back to it. */
+function settings(lookup: VariableLookup): RoutingSettings {
+  return {
+    claim: readSetting(lookup, 'claim'),
+    maxTokenBytes: readSetting(lookup, 'maxTokenBytes'),
+    get defaultRegion(): string {
+      return readSetting(lookup, 'defaultRegion');
+    },
+  };
+}
+
+function lookupIn(v: Variables): VariableLookup {
+  return function (name) {
+    return v[name];
+  };
+}
+
+/**
+ * Decides, logs the notes and records the source. Undefined means a wrong setting, already logged: the
+ * request then fails closed rather than reach a region by guess.
+ */
+function decide(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision | undefined {
+  const table = regionTable(v);
+  let decision: Decision;
+  try {
+    decision = decideRegion(view, settings(lookupIn(v)), table);
+  } catch (e) {
+    r.error(LOG_PREFIX + (e as Error).message);
+    return undefined;
+  }
+  logNotes(r, decision.notes);
+  // Checked only when used, to keep the lookup off the common path.
+  if (decision.source === 'default' && table(decision.region) === undefined) {
+    r.error(LOG_PREFIX + '$' + SETTINGS.defaultRegion.variable + ' "' + decision.region + '" is not in the region table ($' + KNOWN + ')');
+    return undefined;
+  }
+  v[SOURCE] = decision.source;
+  return decision;
+}
+
+/** js_set $region_router_js_region: requests routed by headers and query (Authorization, id_token_hint, cookie). */
+export function region(r: NginxHTTPRequest, v: Variables): string {
+  const decision = decide(r, v, headerView(v));
+  return decision === undefined ? '' : decision.region;
+}
+
+/**
+ * js_content for form POSTs whose body the fast path did not route: records the region in
+ * $region_router_region and continues at the named location that proxies. `body` is undefined when it
+ * could not be read. The body stays with the request, byte for byte.
+ */
+export function routeBody(r: NginxHTTPRequest, v: Variables, body: string | undefined): void {
+  let continueAt: string;
+  try {
+    continueAt = readSetting(lookupIn(v), 'continueAt');
+  } catch (e) {
+    r.error(LOG_PREFIX + (e as Error).message);
+    v[REGION] = '';
+    r.internalRedirect(SETTINGS.continueAt.fallback as string);
+    return;
+  }
+  const view = headerView(v);
+  view.form = body;
+  const decision = decide(r, v, view);
+  v[REGION] = decision === undefined ? '' : decision.region;
+  r.internalRedirect(continueAt);
+}
