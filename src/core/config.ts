@@ -131,13 +131,13 @@ type Settings = typeof SETTINGS;
 export type SettingName = keyof Settings;
 export type RouterConfig = { [K in SettingName]: ReturnType<Settings[K]['parse']> };
 
-/** Reads a variable; undefined or '' means "not set". */
-export type VariableLookup = (variable: string) => string | undefined;
+/** nginx variables by name (njs's r.variables); undefined or '' means "not set". */
+export type Variables = { [variable: string]: string | undefined };
 
 /** One setting, parsed; its fallback when unset. Throws an Error whose message starts with the variable. */
-export function readSetting<K extends SettingName>(lookup: VariableLookup, name: K): RouterConfig[K] {
+export function readSetting<K extends SettingName>(vars: Variables, name: K): RouterConfig[K] {
   const setting = SETTINGS[name] as ModuleSetting<RouterConfig[K]>;
-  const raw = lookup(setting.variable);
+  const raw = vars[setting.variable];
   if (raw === undefined || raw === '') {
     if (setting.fallback === undefined) {
       throw fail(setting.variable, 'is not set: declare it, e.g. `js_var $' + setting.variable + ' ...;` in http {}');
@@ -148,12 +148,12 @@ export function readSetting<K extends SettingName>(lookup: VariableLookup, name:
 }
 
 /** Reads and validates every setting. */
-export function readConfig(lookup: VariableLookup): RouterConfig {
+export function readConfig(vars: Variables): RouterConfig {
   return {
-    defaultRegion: readSetting(lookup, 'defaultRegion'),
-    claim: readSetting(lookup, 'claim'),
-    maxTokenBytes: readSetting(lookup, 'maxTokenBytes'),
-    continueAt: readSetting(lookup, 'continueAt'),
+    defaultRegion: readSetting(vars, 'defaultRegion'),
+    claim: readSetting(vars, 'claim'),
+    maxTokenBytes: readSetting(vars, 'maxTokenBytes'),
+    continueAt: readSetting(vars, 'continueAt'),
   };
 }
 

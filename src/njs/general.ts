@@ -3,7 +3,7 @@
 // when a request needs them, so a wrong setting fails only the requests it concerns (closed, with an error
 // line naming the variable). The build wraps this module in a function that runs only when a request needs
 // it: the njs engine runs a module's top level again for every request.
-import { readSetting, SETTINGS, VariableLookup } from '../core/config';
+import { readSetting, SETTINGS } from '../core/config';
 import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
 import { CANDIDATE, KNOWN, LOG_PREFIX, logNotes, REGION, SOURCE } from './variables';
 
@@ -27,19 +27,13 @@ function headerView(v: Variables): RequestView {
 }
 
 /** The settings deciding needs; the default region is read only when a request falls back to it. */
-function settings(lookup: VariableLookup): RoutingSettings {
+function settings(v: Variables): RoutingSettings {
   return {
-    claim: readSetting(lookup, 'claim'),
-    maxTokenBytes: readSetting(lookup, 'maxTokenBytes'),
+    claim: readSetting(v, 'claim'),
+    maxTokenBytes: readSetting(v, 'maxTokenBytes'),
     get defaultRegion(): string {
-      return readSetting(lookup, 'defaultRegion');
+      return readSetting(v, 'defaultRegion');
     },
-  };
-}
-
-function lookupIn(v: Variables): VariableLookup {
-  return function (name) {
-    return v[name];
   };
 }
 
@@ -51,7 +45,7 @@ function decide(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision 
   const table = regionTable(v);
   let decision: Decision;
   try {
-    decision = decideRegion(view, settings(lookupIn(v)), table);
+    decision = decideRegion(view, settings(v), table);
   } catch (e) {
     r.error(LOG_PREFIX + (e as Error).message);
     return undefined;
@@ -80,7 +74,7 @@ export function region(r: NginxHTTPRequest, v: Variables): string {
 export function routeBody(r: NginxHTTPRequest, v: Variables, body: string | undefined): void {
   let continueAt: string;
   try {
-    continueAt = readSetting(lookupIn(v), 'continueAt');
+    continueAt = readSetting(v, 'continueAt');
   } catch (e) {
     r.error(LOG_PREFIX + (e as Error).message);
     v[REGION] = '';

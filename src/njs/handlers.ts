@@ -4,7 +4,7 @@
 // payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
 // could not be read) goes to the general path (general.ts), which decides from every source and logs why.
 // The fast path answers only where the general path would give the same region, source and log lines.
-import { isRegionName, readSetting, VariableLookup } from '../core/config';
+import { isRegionName, readSetting } from '../core/config';
 import { firstTokenField } from '../core/message';
 import { Source } from '../core/region';
 import { ClaimReading, readPayloadClaim, readRegionClaim } from '../core/wrapped-token';
@@ -59,15 +59,12 @@ function region(r: NginxHTTPRequest): string {
   const payload = v[BEARER_PAYLOAD];
   if (payload) {
     try {
-      const lookup: VariableLookup = function (name) {
-        return v[name];
-      };
-      const claim = readSetting(lookup, 'claim');
+      const claim = readSetting(v, 'claim');
       const header = v[BEARER_HEADER] || '';
       const signature = v[BEARER_SIGNATURE] || '';
       // nginx checked the alphabet of all three; a segment of 4n+1 characters is no base64url text.
       if (header.length % 4 !== 1 && signature.length % 4 !== 1 &&
-          header.length + payload.length + signature.length + 2 <= readSetting(lookup, 'maxTokenBytes')) {
+          header.length + payload.length + signature.length + 2 <= readSetting(v, 'maxTokenBytes')) {
         const found = routeTo(r, v, readPayloadClaim(payload, claim), 'bearer');
         if (found !== undefined) {
           return found;
@@ -99,11 +96,8 @@ function routeBody(r: NginxHTTPRequest): void {
   const first = body ? firstTokenField(body) : undefined;
   if (first !== undefined) {
     try {
-      const lookup: VariableLookup = function (name) {
-        return v[name];
-      };
-      const reading = readRegionClaim(first.encoded, readSetting(lookup, 'claim'), readSetting(lookup, 'maxTokenBytes'));
-      const continueAt = readSetting(lookup, 'continueAt');
+      const reading = readRegionClaim(first.encoded, readSetting(v, 'claim'), readSetting(v, 'maxTokenBytes'));
+      const continueAt = readSetting(v, 'continueAt');
       const found = routeTo(r, v, reading, first.field);
       if (found !== undefined) {
         v[REGION] = found;

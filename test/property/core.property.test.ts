@@ -125,7 +125,8 @@ describe('readConfig', function () {
   it('either reads a valid configuration or throws an error naming the variable', function () {
     const raw = fc.oneof(fc.constantFrom(undefined, '', 'eu', '64', '65536', '65537', '0', '@x', 'zone', ' 100 ', 'a b'), fc.string({ maxLength: 12 }));
     check(fc.tuple(raw, raw, raw, raw), 5000, function (vals) {
-      const lookup = function (variable: string) { return vals[variables.indexOf(variable)]; };
+      const lookup: Record<string, string | undefined> = {};
+      variables.forEach(function (variable, i) { lookup[variable] = vals[i]; });
       let config: RouterConfig;
       try {
         config = readConfig(lookup);
