@@ -14,6 +14,10 @@ interface BytesFrom {
   bytesFrom?: (text: string, encoding: string) => string;
 }
 
+// Looked up once per module instance, not per segment: each lookup costs on the njs engine.
+const IN_NJS = typeof njs !== 'undefined';
+const BYTES_FROM = (String as unknown as BytesFrom).bytesFrom;
+
 /**
  * Decodes a strict base64url segment (alphabet A-Z a-z 0-9 - _, no padding): its text when `asText`, else
  * '' to say it is one; undefined when it is not one. Every njs decoder stops at the first character outside
@@ -26,17 +30,14 @@ export function decodeSegment(segment: string, asText: boolean): string | undefi
   if (length === 0 || length % 4 === 1) {
     return undefined;
   }
-  const bytes = Math.floor((length * 3) / 4);
-  if (typeof njs === 'undefined') {
+  const bytes = (length * 3) >> 2;
+  if (!IN_NJS) {
     if (!/^[A-Za-z0-9_-]+$/.test(segment)) {
       return undefined;
     }
-  } else {
-    const from = (String as unknown as BytesFrom).bytesFrom;
-    if (from !== undefined) {
-      const text = from(segment, 'base64url');
-      return text.length !== bytes ? undefined : asText ? text : '';
-    }
+  } else if (BYTES_FROM !== undefined) {
+    const text = BYTES_FROM(segment, 'base64url');
+    return text.length !== bytes ? undefined : asText ? text : '';
   }
   const decoded = Buffer.from(segment, 'base64url');
   return decoded.length !== bytes ? undefined : asText ? decoded.toString() : '';
