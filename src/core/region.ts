@@ -45,7 +45,7 @@ interface Candidate {
   token: string;
 }
 
-const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+\/-]+=*) *$/; // RFC 6750 2.1, scheme case-insensitive
+const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*) *$/; // RFC 6750 2.1, scheme case-insensitive
 
 function lookUp(table: RegionTable, candidate: string): string | undefined {
   return isRegionName(candidate) ? table(candidate) : undefined;
