@@ -1,7 +1,7 @@
 // What "runs on njs 0.7.9" means to the bundler, shared by build.mjs and the build's own tests.
 import { build } from 'esbuild';
 
-// What njs 0.7.9 lacks (../shared/njs-facts.md). false = "not supported by the target": esbuild lowers
+// What njs 0.7.9 lacks (each tried in the njs CLI). false = "not supported by the target": esbuild lowers
 // what it can and refuses, with its own message, what it can't.
 export const NJS_0_7_9 = {
   destructuring: false,

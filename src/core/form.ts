@@ -29,8 +29,6 @@ export interface Form {
  * Indexes a form body by field name. Values stay encoded until asked for, so only the fields that
  * decide the route are decoded. A pair whose name can't be decoded is dropped.
  */
-// (Results are built per call, not kept in module constants: njs 0.7.9 runs the module's top level
-// again for every request, so each constant object costs every request, form or not.)
 export function parseForm(body: string): Form {
   const raw: Record<string, string | null> = Object.create(null);
   const pairs = body.split('&');

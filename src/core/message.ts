@@ -14,8 +14,7 @@ export type TokenField =
   | 'access_token'
   | 'id_token_hint';
 
-// A switch, not a table: njs 0.7.9 runs the module's top level again for every request, so constant
-// objects there cost every request, form or not (bench/README.md).
+// A switch, not a table: a module-level table is a constant the njs engine builds for every request.
 export function fieldsOfGrant(grant: string): TokenField[] {
   switch (grant) {
     case 'authorization_code':
