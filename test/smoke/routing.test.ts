@@ -119,10 +119,17 @@ describe('routing through real nginx with the built bundle', function () {
   });
 
   it('records region and source in the access log and nothing crashed', async function () {
-    const log = nginx.accessLog();
-    expect(log).toMatch(/"GET \/oauth\/authorize HTTP\/1.1" 200 \d+ region=us source=cookie/);
-    expect(log).toMatch(/"POST \/oauth\/token HTTP\/1.1" 200 \d+ region=us source=code/);
-    expect(log).toMatch(/"GET \/accounts\/me HTTP\/1.1" 200 \d+ region=us source=bearer/);
+    const token = await mintWrappedToken({ zone: 'us' });
+    const before = nginx.accessLog().length;
+    await send(identity + '/logged/cookie', { headers: { cookie: 'zone=us' } });
+    await send(identity + '/logged/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code&code=' + token });
+    await send(api + '/logged/bearer', { headers: { authorization: 'Bearer ' + token } });
+    const deadline = Date.now() + 2000;
+    while (nginx.accessLog().slice(before).split('\n').length < 4 && Date.now() < deadline) await new Promise(function (r) { setTimeout(r, 10); });
+    const log = nginx.accessLog().slice(before);
+    expect(log).toMatch(/"GET \/logged\/cookie HTTP\/1.1" 200 \d+ region=us source=cookie/);
+    expect(log).toMatch(/"POST \/logged\/token HTTP\/1.1" 200 \d+ region=us source=code/);
+    expect(log).toMatch(/"GET \/logged\/bearer HTTP\/1.1" 200 \d+ region=us source=bearer/);
     expect(brokenLines(nginx.errorLog())).toEqual([]);
   });
 });
