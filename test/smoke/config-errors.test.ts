@@ -42,4 +42,6 @@ it('names the variable in the error log and routes nowhere', async function () {
 it('still routes cookie requests, which never enter njs', async function () {
   const res = await fetch(api + '/x', { headers: { cookie: 'zone=us' } });
   expect(res.status).toBe(200);
+  // the echo upstreams here are named after the example's port they stand in for
+  expect(res.headers.get('x-upstream')).toBe(EXAMPLE_PORTS.upstreams['us/api'] + '/any');
 });
