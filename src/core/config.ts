@@ -2,13 +2,15 @@
 // `region_router_` prefix. Names, parsers, defaults and the README's settings table all come from SETTINGS;
 // every error names the variable.
 
-type Parser<T> = (raw: string, variable: string) => T;
+/** How a setting's value is read: each kind has its own rule, and its own error message. */
+type Kind = 'region' | 'claim' | 'tokenBytes' | 'location';
+type KindValue<K extends Kind> = K extends 'tokenBytes' ? number : string;
 
 /** A setting read by the njs module. Without `fallback` it is required. */
-interface ModuleSetting<T> {
+interface ModuleSetting<K extends Kind> {
   variable: string;
-  parse: Parser<T>;
-  fallback?: T;
+  kind: K;
+  fallback?: KindValue<K>;
   /** What the README's settings table says: the default column, then the meaning. */
   shown: string;
   doc: string;
@@ -19,10 +21,6 @@ export interface NginxSetting {
   variable: string;
   shown: string;
   doc: string;
-}
-
-function fail(variable: string, problem: string): Error {
-  return new Error('$' + variable + ' ' + problem);
 }
 
 // Region names are matched against the region table; this only keeps obviously foreign text out of it.
@@ -43,64 +41,69 @@ export function isRegionName(s: string): boolean {
   return true;
 }
 
-function regionName(raw: string, variable: string): string {
-  if (!isRegionName(raw)) {
-    throw fail(variable, 'must be a region name (letters, digits, "_" or "-"), got "' + raw + '"');
+// One function with a switch rather than one parser function per kind: the njs engine builds every
+// function of the module again for each request.
+function parse(kind: Kind, raw: string, variable: string): string | number {
+  let problem: string;
+  switch (kind) {
+    case 'region':
+      if (isRegionName(raw)) {
+        return raw;
+      }
+      problem = 'must be a region name (letters, digits, "_" or "-")';
+      break;
+    case 'claim':
+      if (/^[A-Za-z0-9_:.$-]{1,64}$/.test(raw)) {
+        return raw;
+      }
+      problem = 'must be a JWT claim name (1-64 of letters, digits, "_:.$-")';
+      break;
+    case 'tokenBytes': {
+      const n = /^[0-9]{1,9}$/.test(raw) ? parseInt(raw, 10) : NaN;
+      if (n >= 64 && n <= 65536) {
+        return n;
+      }
+      problem = 'must be a whole number from 64 to 65536';
+      break;
+    }
+    default:
+      if (/^@[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+        return raw;
+      }
+      problem = 'must be a named location such as @region_router_proxy';
   }
-  return raw;
-}
-
-function claimName(raw: string, variable: string): string {
-  if (!/^[A-Za-z0-9_:.$-]{1,64}$/.test(raw)) {
-    throw fail(variable, 'must be a JWT claim name (1-64 of letters, digits, "_:.$-"), got "' + raw + '"');
-  }
-  return raw;
-}
-
-function tokenBytes(raw: string, variable: string): number {
-  const n = /^[0-9]{1,9}$/.test(raw) ? parseInt(raw, 10) : NaN;
-  if (!(n >= 64 && n <= 65536)) {
-    throw fail(variable, 'must be a whole number from 64 to 65536, got "' + raw + '"');
-  }
-  return n;
-}
-
-function namedLocation(raw: string, variable: string): string {
-  if (!/^@[A-Za-z0-9_-]{1,64}$/.test(raw)) {
-    throw fail(variable, 'must be a named location such as @region_router_proxy, got "' + raw + '"');
-  }
-  return raw;
+  throw new Error('$' + variable + ' ' + problem + ', got "' + raw + '"');
 }
 
 /** The settings the njs module reads, in the order the README lists them. */
 export const SETTINGS = {
   defaultRegion: {
     variable: 'region_router_default_region',
-    parse: regionName,
+    kind: 'region',
     shown: '(required)',
     doc: 'region for requests that carry none; must be a value of the table',
-  } as ModuleSetting<string>,
+  } as ModuleSetting<'region'>,
   claim: {
     variable: 'region_router_claim',
-    parse: claimName,
+    kind: 'claim',
     fallback: 'zone',
     shown: '`zone`',
     doc: 'wrapped-token payload claim that holds the region (published examples of this pattern use `zone` or `region`)',
-  } as ModuleSetting<string>,
+  } as ModuleSetting<'claim'>,
   maxTokenBytes: {
     variable: 'region_router_max_token_bytes',
-    parse: tokenBytes,
+    kind: 'tokenBytes',
     fallback: 16384,
     shown: '`16384`',
     doc: 'longest wrapped token that is decoded (64 to 65536); a longer one is ignored as a source',
-  } as ModuleSetting<number>,
+  } as ModuleSetting<'tokenBytes'>,
   continueAt: {
     variable: 'region_router_continue_at',
-    parse: namedLocation,
+    kind: 'location',
     fallback: '@region_router_proxy',
     shown: '`@region_router_proxy`',
     doc: 'named location where a form POST continues once its body has been routed',
-  } as ModuleSetting<string>,
+  } as ModuleSetting<'location'>,
 };
 
 /** The settings nginx reads; the README's table lists them with SETTINGS. */
@@ -129,22 +132,22 @@ export const NGINX_SETTINGS: NginxSetting[] = [
 
 type Settings = typeof SETTINGS;
 export type SettingName = keyof Settings;
-export type RouterConfig = { [K in SettingName]: ReturnType<Settings[K]['parse']> };
+export type RouterConfig = { [N in SettingName]: KindValue<Settings[N]['kind']> };
 
 /** nginx variables by name (njs's r.variables); undefined or '' means "not set". */
 export type Variables = { [variable: string]: string | undefined };
 
 /** One setting, parsed; its fallback when unset. Throws an Error whose message starts with the variable. */
 export function readSetting<K extends SettingName>(vars: Variables, name: K): RouterConfig[K] {
-  const setting = SETTINGS[name] as ModuleSetting<RouterConfig[K]>;
+  const setting = SETTINGS[name] as ModuleSetting<Kind>;
   const raw = vars[setting.variable];
   if (raw === undefined || raw === '') {
     if (setting.fallback === undefined) {
-      throw fail(setting.variable, 'is not set: declare it, e.g. `js_var $' + setting.variable + ' ...;` in http {}');
+      throw new Error('$' + setting.variable + ' is not set: declare it, e.g. `js_var $' + setting.variable + ' ...;` in http {}');
     }
-    return setting.fallback;
+    return setting.fallback as RouterConfig[K];
   }
-  return setting.parse(raw.trim(), setting.variable);
+  return parse(setting.kind, raw.trim(), setting.variable) as RouterConfig[K];
 }
 
 /** Reads and validates every setting. */

@@ -43,9 +43,7 @@ export function decodeSegment(segment: string, asText: boolean): string | undefi
   return decoded.length !== bytes ? undefined : asText ? decoded.toString() : '';
 }
 
-function notJwt(): ClaimReading {
-  return { ok: false, reason: 'is not a JWT (three base64url segments)' };
-}
+const NOT_JWT = 'is not a JWT (three base64url segments)';
 
 /**
  * Reads the region claim of a wrapped token. Never throws: every failure is a reason, and no reason
@@ -62,7 +60,7 @@ export function readRegionClaim(token: string, claim: string, maxTokenBytes: num
   // under QuickJS). The header and signature only need to be base64url; the payload is decoded.
   const segments = token.split('.');
   if (segments.length !== 3 || decodeSegment(segments[0], false) === undefined || decodeSegment(segments[2], false) === undefined) {
-    return notJwt();
+    return { ok: false, reason: NOT_JWT };
   }
   return readPayloadClaim(segments[1], claim);
 }
@@ -74,7 +72,7 @@ export function readRegionClaim(token: string, claim: string, maxTokenBytes: num
 export function readPayloadClaim(segment: string, claim: string): ClaimReading {
   const text = decodeSegment(segment, true);
   if (text === undefined) {
-    return notJwt();
+    return { ok: false, reason: NOT_JWT };
   }
   let payload: unknown;
   try {

@@ -18,14 +18,7 @@ type Variables = NginxHTTPRequest['variables'];
 
 // Under QuickJS a context serves many requests, so the general path is built once per context; the njs
 // engine starts every request from a fresh copy of the module.
-let generalPath: typeof General | undefined;
-
-function general(): typeof General {
-  if (generalPath === undefined) {
-    generalPath = loadGeneral();
-  }
-  return generalPath;
-}
+let general: typeof General | undefined;
 
 /**
  * The region a usable token reading names, recorded with its source; undefined when the general path must
@@ -74,7 +67,7 @@ function region(r: NginxHTTPRequest): string {
       // a wrong setting: the general path logs it and fails closed
     }
   }
-  return general().region(r, v);
+  return (general || (general = loadGeneral())).region(r, v);
 }
 
 /**
@@ -108,7 +101,7 @@ function routeBody(r: NginxHTTPRequest): void {
       // a wrong setting: the general path logs it and fails closed
     }
   }
-  general().routeBody(r, v, body);
+  (general || (general = loadGeneral())).routeBody(r, v, body);
 }
 
 export default { region, routeBody };
