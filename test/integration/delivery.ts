@@ -1,5 +1,10 @@
 // What "delivered intact" means for one exchange: the expected region's upstream answered, it received
 // exactly what the client sent (method, target, headers, body bytes), and its answer came back unchanged.
+// One oracle serves every transport. Where HTTP/2 legitimately differs it is the same message in another
+// form: the request line travels as :method/:path and Host as :authority (nginx proxies HTTP/1.1 with
+// Host from :authority), header names are lower case on the wire (names are compared case-insensitively
+// for HTTP/1.1 too), and a body sent without a Content-Length (chunked, or DATA frames) reaches the
+// upstream with the Content-Length nginx adds once it has read the whole body.
 import { expect } from 'vitest';
 import { headerValues } from '../../dev/echo-upstream.mjs';
 import type { Echo } from '../../dev/echo-upstream.mjs';
@@ -11,7 +16,10 @@ import type { Received } from './exchange';
 // toward the upstream.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-connection', 'expect'];
 
-/** What the upstream must have received: the client's headers minus hop-by-hop ones, by lower-case name. */
+/**
+ * What the upstream must have received: the client's headers minus hop-by-hop ones, by lower-case name,
+ * and a Content-Length for any body (the client's own, or the one nginx adds for chunked and HTTP/2 bodies).
+ */
 function forwardedHeaders(built: Built): [string, string][] {
   const out: [string, string][] = [];
   for (const h of built.sent.headers) {
