@@ -335,6 +335,30 @@ function runSync(tag, argv, opts) {
 }
 
 /**
+ * Runs `run(probe)` on a probe module (in a fresh temp dir) that imports the bundle as `from`, checks its
+ * handlers and prints 'loaded'; ok when it exits 0 having printed that.
+ * @param {string} from the import specifier of the bundle
+ * @param {(probe: string) => { status: number | null, out: string, error?: Error }} run
+ * @returns {{ ok: boolean, output: string }}
+ */
+function loadProbe(from, run) {
+  const dir = mkdtempSync(join(tmpdir(), 'region-router-njs-check-'));
+  try {
+    const probe = join(dir, 'main.js');
+    writeFileSync(probe, [
+      "import router from '" + from + "';",
+      "if (typeof router.region !== 'function' || typeof router.routeBody !== 'function') { throw new Error('handlers missing'); }",
+      "console.log('loaded');",
+      '',
+    ].join('\n'));
+    const r = run(probe);
+    return { ok: r.status === 0 && /(^|\n)loaded(\n|$)/.test(r.out), output: r.error ? String(r.error) : r.out };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Has the runtime's njs CLI load the bundle with the runtime's engine, inside its image (built if missing).
  * The njs engine runs `njs FILE`, where FILE imports the bundle by its absolute path; QuickJS runs
  * `njs -n QuickJS -m -p DIR FILE` (without -m `import` is a syntax error), DIR being the bundle's directory.
@@ -346,25 +370,30 @@ export function njsCliCheck(runtime, bundlePath = join(ROOT, 'dist', 'region-rou
   const bundle = realpathSync(bundlePath);
   const { tag } = ensureImage(runtime.release);
   const version = runSync(tag, ['njs', '-v']).out;
-  const dir = mkdtempSync(join(tmpdir(), 'region-router-njs-check-'));
-  try {
-    const probe = join(dir, 'main.js');
-    const from = runtime.engine === 'qjs' ? basename(bundle) : bundle;
-    writeFileSync(probe, [
-      "import router from '" + from + "';",
-      "if (typeof router.region !== 'function' || typeof router.routeBody !== 'function') { throw new Error('handlers missing'); }",
-      "console.log('loaded');",
-      '',
-    ].join('\n'));
+  const from = runtime.engine === 'qjs' ? basename(bundle) : bundle;
+  const check = loadProbe(from, function (probe) {
     const argv = runtime.engine === 'qjs'
       ? ['njs', '-n', 'QuickJS', '-m', '-p', dirname(bundle), probe]
       : ['njs', probe];
-    const run = runSync(tag, argv, { mounts: [dir, dirname(bundle)] });
-    const ok = run.status === 0 && /(^|\n)loaded(\n|$)/.test(run.out);
-    return { ok, output: run.error ? String(run.error) : run.out, version };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return runSync(tag, argv, { mounts: [dirname(probe), dirname(bundle)] });
+  });
+  return { ...check, version };
+}
+
+/**
+ * Has this machine's own njs CLI (Debian's `njs` package) load the bundle; undefined when none is
+ * installed. Needs no Docker: the build runs it every time.
+ * @param {string} bundlePath
+ * @returns {{ ok: boolean, output: string, version: string } | undefined}
+ */
+export function hostNjsCheck(bundlePath) {
+  const version = spawnSync('njs', ['-v'], { encoding: 'utf8' });
+  if (version.error) return undefined;
+  const check = loadProbe(realpathSync(bundlePath), function (probe) {
+    const r = spawnSync('njs', [probe], { encoding: 'utf8', timeout: 60000 });
+    return { status: r.status, out: ((r.stdout || '') + (r.stderr || '')).trim(), error: r.error };
+  });
+  return { ...check, version: version.stdout.trim() };
 }
 
 // Standalone: node dev/runtimes.mjs [--runtime ID ...]

@@ -7,36 +7,21 @@
 //     conformance: P/N cases routed to the home region                  (all runtimes)
 // Exits non-zero if any case or check failed, or too few cases ran. Containers are removed on every way
 // out, ctrl-C included.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startVitest } from 'vitest/node';
 import { configureTestcontainers, ensureDockerEngine } from '../../dev/docker-engine.mjs';
 import { BUNDLE, ROOT } from '../../dev/paths.mjs';
 import { ensureImage, runtimesFromArgs } from '../../dev/runtimes.mjs';
-import { sweepRun } from '../harness/run-resources.mjs';
+import { containerRun } from '../harness/run-resources.mjs';
 import { matrixReporter, renderFailures, renderMatrix, closingFigures } from './matrix-reporter.mjs';
 
 // 30 message types x 2 homes x 2 entry gateways x 3 transports, per runtime
 const MIN_CASES = 300;
 
-const runId = randomBytes(4).toString('hex');
-process.env.REGION_ROUTER_RUN_ID = runId;
+const run = containerRun('integration');
+process.env.REGION_ROUTER_RUN_ID = run.runId;
 configureTestcontainers();
-
-let engine;
-
-async function cleanUp() {
-  sweepRun(runId);
-  if (engine) await engine.stop();
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, function () {
-    console.error('\nintegration: ' + signal + ': removing this run\'s containers');
-    cleanUp().finally(function () { process.exit(130); });
-  });
-}
 
 function log(line) { console.log(line); }
 
@@ -82,11 +67,12 @@ async function main() {
     return 1;
   }
   const t0 = Date.now();
-  engine = await ensureDockerEngine({ log });
+  const engine = await ensureDockerEngine({ log });
+  run.engine = engine;
   log('docker: engine ' + engine.version + (engine.started ? ' (started by this run)' : ''));
   const outcomes = [];
   for (const runtime of runtimes) outcomes.push(await runOn(runtime));
-  await cleanUp();
+  await run.cleanUp();
   const passed = outcomes.reduce(function (n, o) { return n + o.figures.passed; }, 0);
   const total = outcomes.reduce(function (n, o) { return n + o.figures.total; }, 0);
   log('integration: ' + runtimes.length + ' runtimes (' + runtimes.map(function (r) { return r.id; }).join(', ') + ') in ' +
@@ -100,7 +86,7 @@ main().then(function (code) {
 }, function (e) {
   // The harness's own errors say what to do; a stack would bury that.
   console.error('integration: ' + (e && e.message ? e.message : e));
-  cleanUp().finally(function () {
+  run.cleanUp().finally(function () {
     console.log('conformance: 0/0 cases routed to the home region');
     process.exit(1);
   });
