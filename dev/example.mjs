@@ -35,6 +35,7 @@ export const EXAMPLE_PORTS = Object.freeze({
  *   (EXAMPLE_PORTS.identity, .api) -> where its server {} also listens with TLS and HTTP/2
  * @property {string} nginxVersion of the nginx that runs the config: the HTTP/2 syntax depends on it
  * @property {Pick<import('./tls.mjs').Certificates, 'certificate' | 'key'>} certs
+ * @property {boolean} [quic] also listen with HTTP/3 (QUIC, UDP) on the TLS listeners' ports
  */
 
 /** @param {number | import('./ports.mjs').Endpoint} to @returns {import('./ports.mjs').Endpoint} */
@@ -92,7 +93,7 @@ export function renderExample(options) {
     const tls = options.tls;
     for (const [port, to] of Object.entries(tls.listen)) {
       const clear = endpoint(options.ports[Number(port)]);
-      const lines = tlsListenLines(endpoint(to), tls.nginxVersion, tls.certs);
+      const lines = tlsListenLines(endpoint(to), tls.nginxVersion, tls.certs, { quic: tls.quic });
       conf = replaceIn(conf, new RegExp('^( *)listen ' + clear.host.replace(/\./g, '\\.') + ':' + clear.port + ';$', 'm'), function (line, indent) {
         return line + lines.map(function (l) { return '\n' + indent + l; }).join('');
       }, 'a listener on 127.0.0.1:' + port);

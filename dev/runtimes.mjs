@@ -231,22 +231,24 @@ export function readsBodyFiles(njsVersion) {
   return versionAtLeast(njsVersion, '0.8.10');
 }
 
-/** @type {Map<string, { nginx: string, njs: string }>} */
+/** @typedef {{ nginx: string, njs: string, http3: boolean }} ImageVersions http3: nginx has the http_v3 module */
+
+/** @type {Map<string, ImageVersions>} */
 const versionsByTag = new Map();
 
 /**
- * The nginx and njs versions an image really has (`nginx -v`, `njs -v`), asked once per tag.
+ * The nginx and njs versions an image really has (`nginx -V`, `njs -v`), asked once per tag.
  * @param {string} tag
- * @returns {{ nginx: string, njs: string }}
+ * @returns {ImageVersions}
  */
 export function imageVersions(tag) {
   const known = versionsByTag.get(tag);
   if (known) return known;
-  const run = runSync(tag, ['sh', '-c', 'nginx -v 2>&1; njs -v']);
+  const run = runSync(tag, ['sh', '-c', 'nginx -V 2>&1; njs -v']);
   const nginx = /nginx\/(\d+\.\d+\.\d+)/.exec(run.out);
   const njs = /(?:^|\n)(\d+\.\d+\.\d+)\s*$/.exec(run.out);
   if (run.status !== 0 || !nginx || !njs) throw new Error('could not read nginx and njs versions in ' + tag + ':\n' + run.out);
-  const found = { nginx: nginx[1], njs: njs[1] };
+  const found = { nginx: nginx[1], njs: njs[1], http3: /--with-http_v3_module/.test(run.out) };
   versionsByTag.set(tag, found);
   return found;
 }

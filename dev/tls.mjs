@@ -61,20 +61,24 @@ export function makeCertificates(dir) {
 }
 
 /**
- * The lines that make a server {} also listen with TLS and HTTP/2 at `at`. nginx before 1.25.1 knows only
- * the listen parameter (`listen ... ssl http2;`; `http2 on;` is an unknown directive there); from 1.25.1
- * the parameter is deprecated (a warning at every start) in favour of `http2 on;`, which applies to the
- * whole server {}: its clear listeners then also take HTTP/2 with prior knowledge (h2c) beside HTTP/1.x.
+ * The lines that make a server {} also listen with TLS and HTTP/2 at `at` (TCP), and with HTTP/3 on the
+ * same port (UDP) when `quic`. nginx before 1.25.1 knows only the listen parameter (`listen ... ssl
+ * http2;`; `http2 on;` is an unknown directive there); from 1.25.1 the parameter is deprecated (a warning
+ * at every start) in favour of `http2 on;`, which applies to the whole server {}: its clear listeners then
+ * also take HTTP/2 with prior knowledge (h2c) beside HTTP/1.x. HTTP/3 needs nginx's http_v3 module (Debian
+ * builds it from trixie's 1.26 on; `http3` is on by default once a server has a quic listener).
  * @param {{ host: string, port: number }} at
  * @param {string} nginxVersion e.g. '1.22.1'
  * @param {Pick<Certificates, 'certificate' | 'key'>} certs
+ * @param {{ quic?: boolean }} [opts]
  * @returns {string[]}
  */
-export function tlsListenLines(at, nginxVersion, certs) {
+export function tlsListenLines(at, nginxVersion, certs, opts = {}) {
   const address = at.host + ':' + at.port;
   const listen = versionAtLeast(nginxVersion, '1.25.1')
     ? ['listen ' + address + ' ssl;', 'http2 on;']
     : ['listen ' + address + ' ssl http2;'];
+  if (opts.quic) listen.push('listen ' + address + ' quic;');
   return listen.concat(['ssl_certificate ' + certs.certificate + ';', 'ssl_certificate_key ' + certs.key + ';']);
 }
 

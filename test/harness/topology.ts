@@ -40,6 +40,8 @@ export interface GatewayInfo {
   /** `njs -v` and `nginx -v` in the image. */
   njsVersion: string;
   nginxVersion: string;
+  /** Whether the TLS listeners also take HTTP/3 (QUIC on the same ports): nginx has the http_v3 module. */
+  http3: boolean;
   /** The engine the gateway's nginx reported running (njs.engine): 'njs' or 'QuickJS'. */
   engine: string;
 }
@@ -52,6 +54,8 @@ export interface Topology {
   defaultRegion: string;
   /** The throw-away CA (PEM) that signed the gateways' certificate. */
   ca: string;
+  /** base64 SHA-256 of the gateways' public key, for chromium's --ignore-certificate-errors-spki-list. */
+  spkiSha256: string;
   image: string;
   imageBuildSeconds: number;
   startSeconds: number;
@@ -151,7 +155,7 @@ export async function startTopology(opts: { runId: string; runtime: Runtime; log
       const conf = renderExample({
         ports: own, errorLog: 'info', asRoot: true, daemonOff: true,
         http: [jsEngineDirective(runtime), engineProbeConf(probe)].filter(Boolean).join('\n    '),
-        tls: { listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls }, nginxVersion: versions.nginx, certs },
+        tls: { listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls }, nginxVersion: versions.nginx, certs, quic: versions.http3 },
       });
       writeFileSync(join(prefix, 'nginx.conf'), conf);
       const c = await new GenericContainer(image.tag)
@@ -177,7 +181,7 @@ export async function startTopology(opts: { runId: string; runtime: Runtime; log
           readIfThere(join(prefix, 'error.log')) + '\n--- container output ---\n' + await containerOutput(c));
       }
       const engine = await checkEngine(runtime, probe);
-      gateways[region] = { region, identity, api, identityTls, apiTls, prefix, image: image.tag, njsVersion: versions.njs, nginxVersion: versions.nginx, engine };
+      gateways[region] = { region, identity, api, identityTls, apiTls, prefix, image: image.tag, njsVersion: versions.njs, nginxVersion: versions.nginx, http3: versions.http3, engine };
     });
 
     // Wait for every start, failed or not, so that stop() below sees every container.
@@ -193,6 +197,7 @@ export async function startTopology(opts: { runId: string; runtime: Runtime; log
         upstreams,
         defaultRegion: shippedDefaultRegion(),
         ca: certs.ca,
+        spkiSha256: certs.spkiSha256,
         image: image.tag,
         imageBuildSeconds: image.seconds,
         startSeconds,

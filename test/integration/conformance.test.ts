@@ -4,16 +4,29 @@
 // with method, target, headers and body intact, and its answer must come back unchanged. Each case also
 // checks the protocol, routing source and upstream in the access log and the warn lines in the error log.
 // A failing case's message carries the exchange and the gateway's error log.
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { headerValues } from '../../dev/echo-upstream.mjs';
 import { brokenLines, logCursor } from '../../dev/logs.mjs';
 import type { Endpoint } from '../../dev/ports.mjs';
 import { REGIONS, Region } from '../harness/topology';
 import { MESSAGE_TYPES, Built, buildCase } from './messages';
-import { Link, linkTo, Received, send, TransportInfo, TRANSPORTS } from './exchange';
+import { Link, linkTo, Pool, Received, send, TransportInfo, TRANSPORTS } from './exchange';
+import { browserCanSend, startBrowser } from './browser-transport';
 import { assertDelivered } from './delivery';
 
 const topology = inject('topology');
+
+// HTTP/3 where the runtime's nginx has it (not bookworm's 1.22), sent by chromium.
+const http3 = REGIONS.every(function (r) { return topology.gateways[r].http3; });
+const transports = TRANSPORTS.filter(function (t) { return !t.browser || http3; });
+const pool: Pool = {};
+if (http3) {
+  beforeAll(async function () {
+    const origins = REGIONS.flatMap(function (r) { return [topology.gateways[r].identityTls, topology.gateways[r].apiTls]; });
+    pool.browser = await startBrowser(origins, topology.spkiSha256);
+  });
+  afterAll(async function () { if (pool.browser) await pool.browser.close(); });
+}
 
 /** Case metadata read by the matrix reporter. */
 export interface MatrixMeta {
@@ -51,7 +64,8 @@ async function runCase(transport: TransportInfo, home: Region, entry: Region, me
   const cursor = logCursor(gateway.prefix);
   let got: Received | undefined;
   try {
-    got = await send(link, built.sent);
+    if (transport.browser && !browserCanSend(built.sent)) throw new Error('a browser cannot send this message as built: mark it notByBrowser');
+    got = await send(link, built.sent, pool);
     const answered = headerValues(got.rawHeaders, 'x-upstream');
     meta.answered = answered.join(',') || 'none (' + got.status + ')';
 
@@ -86,11 +100,12 @@ async function runCase(transport: TransportInfo, home: Region, entry: Region, me
   }
 }
 
-for (const transport of TRANSPORTS) {
+for (const transport of transports) {
   for (const home of REGIONS) {
     for (const entry of REGIONS) {
       describe(transport.id + ': home ' + home + ', entering at the ' + entry + ' gateway', function () {
         MESSAGE_TYPES.forEach(function (message, index) {
+          if (transport.browser && message.notByBrowser) return;
           it(message.name, async function (context) {
             const meta: MatrixMeta = { runtime: topology.runtime.id, transport: transport.id, home, entry, message: message.name, expected: '?' };
             (context.task.meta as Record<string, unknown>).matrix = meta;

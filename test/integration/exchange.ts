@@ -1,12 +1,14 @@
-// One HTTP exchange through a gateway, with exactly the bytes a test chose, over one of three transports:
-// HTTP/1.1 in clear (node:http), HTTP/1.1 over TLS (node:https) and HTTP/2 over TLS (node:http2). No headers
-// are added beyond what each protocol needs (Connection on HTTP/1.1; the pseudo-headers on HTTP/2).
+// One HTTP exchange through a gateway, with exactly the bytes a test chose, over one of four transports:
+// HTTP/1.1 in clear (node:http), HTTP/1.1 over TLS (node:https), HTTP/2 over TLS (node:http2): no headers
+// are added beyond what each protocol needs (Connection on HTTP/1.1; the pseudo-headers on HTTP/2); and
+// HTTP/3 through chromium (browser-transport.ts), where the browser adds its own.
 // dev/logs.mjs reads the slice of the gateway's logs that an exchange wrote.
 import { Agent, ClientRequest, IncomingMessage, request } from 'node:http';
 import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
 import { ClientHttp2Session, ClientHttp2Stream, connect, IncomingHttpHeaders } from 'node:http2';
 import type { Endpoint } from '../../dev/ports.mjs';
 import type { GatewayInfo, Service } from '../harness/topology';
+import type { BrowserClient, BrowserView } from './browser-transport';
 
 export interface Sent {
   method: string;
@@ -25,25 +27,30 @@ export interface Received {
   body: Buffer;
   /** For a request with Expect: 100-continue, whether the gateway answered "100 Continue" first. */
   continued?: boolean;
+  /** Set when a browser sent it: what the browser decided (authority, cookie jar afterwards). */
+  browser?: BrowserView;
 }
 
 // How long an HTTP/2 client waits for "100 Continue" before it sends the body anyway (RFC 9110 10.1.1 lets
 // it; curl waits 1 s). HTTP/1.1 clients here wait for it: nginx always sends it there.
 const H2_CONTINUE_WAIT_MS = 1000;
 
-export type Transport = 'http1' | 'http1-tls' | 'h2-tls';
+export type Transport = 'http1' | 'http1-tls' | 'h2-tls' | 'h3-quic';
 
 export interface TransportInfo {
   id: Transport;
   /** What nginx logs as $server_protocol for it. */
-  protocol: 'HTTP/1.1' | 'HTTP/2.0';
+  protocol: 'HTTP/1.1' | 'HTTP/2.0' | 'HTTP/3.0';
   tls: boolean;
+  /** Sent by chromium (HTTP/3): only where the gateway's nginx has the http_v3 module. */
+  browser?: boolean;
 }
 
 export const TRANSPORTS: TransportInfo[] = [
   { id: 'http1', protocol: 'HTTP/1.1', tls: false },
   { id: 'http1-tls', protocol: 'HTTP/1.1', tls: true },
   { id: 'h2-tls', protocol: 'HTTP/2.0', tls: true },
+  { id: 'h3-quic', protocol: 'HTTP/3.0', tls: true, browser: true },
 ];
 
 /** Where and how an exchange goes. */
@@ -66,6 +73,8 @@ export function linkTo(gateway: GatewayInfo, service: Service, transport: Transp
 export interface Pool {
   agent?: Agent | TlsAgent;
   session?: ClientHttp2Session;
+  /** The browser that sends HTTP/3 exchanges. */
+  browser?: BrowserClient;
 }
 
 /** Opens an HTTP/2 session (TLS, ALPN h2) to be shared by many exchanges; close() it when done. */
@@ -202,5 +211,9 @@ async function sendH2(link: Link, sent: Sent, shared?: ClientHttp2Session): Prom
 
 /** Sends on a fresh connection, or on the pool's (keepalive agent, shared HTTP/2 session). */
 export function send(link: Link, sent: Sent, pool: Pool = {}): Promise<Received> {
+  if (link.transport.browser) {
+    if (!pool.browser) throw new Error(link.transport.id + ' needs a browser (browser-transport.ts)');
+    return pool.browser.send(link.to, sent);
+  }
   return link.transport.id === 'h2-tls' ? sendH2(link, sent, pool.session) : sendHttp1(link, sent, pool.agent);
 }

@@ -86,6 +86,8 @@ export function renderMatrix(results, runtimeId) {
   const out = [
     'Conformance on ' + runtimeId + '. Each cell: the home region x entry gateway cases of that message and transport,',
     'and the source nginx logged. Rows answered by "default" expect the default region: the request carries no usable region.',
+    '(not run): the transport\'s client cannot send that message as built (HTTP/3 goes through chromium\'s fetch():',
+    'no chunked body, no Expect).',
     '',
     line('message type', columns),
     '-'.repeat(first + (width + 2) * columns.length),

@@ -16,12 +16,12 @@ export const IN_MEMORY_LIMIT = BODY_BUFFER + (BODY_BUFFER >> 2);
 
 /**
  * Whether nginx keeps a body of `size` bytes in memory, where njs before 0.8.10 can read it. HTTP/1.1 with a
- * Content-Length: below 1.25 x client_body_buffer_size. HTTP/1.1 chunked: up to the buffer size. HTTP/2,
- * with or without a Content-Length: up to the buffer size (ngx_http_v2_read_request_body sizes its buffer by
- * client_body_buffer_size alone), so over HTTP/2 a token POST of 64 to 80 KB goes to a temp file too.
+ * Content-Length: below 1.25 x client_body_buffer_size. HTTP/1.1 chunked: up to the buffer size. HTTP/2 and
+ * HTTP/3, with or without a Content-Length: up to the buffer size (their request body readers size the
+ * buffer by client_body_buffer_size alone), so there a token POST of 64 to 80 KB goes to a temp file too.
  */
 function keptInMemory(size: number, transport: TransportInfo, chunked: boolean): boolean {
-  if (transport.protocol === 'HTTP/2.0' || chunked) return size <= BODY_BUFFER;
+  if (transport.protocol !== 'HTTP/1.1' || chunked) return size <= BODY_BUFFER;
   return size < IN_MEMORY_LIMIT;
 }
 
@@ -57,6 +57,8 @@ export function gatewayAbilities(gateway: GatewayInfo, transport: TransportInfo)
 
 export interface MessageType {
   name: string;
+  /** Why a browser's fetch() can't send it as built (interim 100 Continue, a streamed body): not sent over HTTP/3. */
+  notByBrowser?: string;
   build(home: Region, other: Region, gateway: GatewayAbilities): Promise<Built>;
 }
 
@@ -354,6 +356,7 @@ export const MESSAGE_TYPES: MessageType[] = [
   },
   {
     name: 'token POST, chunked body',
+    notByBrowser: 'fetch() sends no chunked body over HTTP/1.1 and streams one only with duplex: half',
     async build(home) {
       const code = await token(home);
       const sent = formPost('/oauth/token', codeRequestOfSize(code, 6000));
@@ -363,6 +366,7 @@ export const MESSAGE_TYPES: MessageType[] = [
   },
   {
     name: 'token POST, chunked body over the buffer, home cookie',
+    notByBrowser: 'fetch() sends no chunked body over HTTP/1.1 and streams one only with duplex: half',
     async build(home, _other, gateway) {
       // Without a Content-Length nginx reads into client_body_buffer_size exactly; the rest goes to a file.
       const code = await token(home);
@@ -374,6 +378,7 @@ export const MESSAGE_TYPES: MessageType[] = [
   },
   {
     name: 'token POST, Expect: 100-continue',
+    notByBrowser: 'Expect is a header fetch() may not set',
     async build(home) {
       // curl (and clients built on it) asks first before sending a larger body
       const code = await token(home);
