@@ -25,9 +25,10 @@ import { ROOT } from './paths.mjs';
 /**
  * @typedef {'bookworm' | 'trixie' | 'forky'} Release
  * @typedef {'njs' | 'qjs'} Engine
- * @typedef {{ id: string, release: Release, engine: Engine, nginx: string, njs: string }} Runtime
+ * @typedef {{ id: string, release: Release, engine: Engine, nginx: string, njs: string, http3: boolean }} Runtime
  *   nginx, njs: the versions Debian's packages of that release gave when the image was last built here
- *   (bookworm and trixie are stable; forky is Debian testing and moves).
+ *   (bookworm and trixie are stable; forky is Debian testing and moves). http3: its nginx is built with
+ *   the http_v3 module (Debian's from 1.25 on), so the suites expect HTTP/3 to work there.
  * @typedef {{ tag: string, built: boolean, seconds: number }} EnsureResult
  * @typedef {string | { host: string, container?: string, readOnly?: boolean }} Mount
  *   a string with a ':' is passed to `docker run -v` as is ('/a:/b:ro'); a bare path is mounted read-only at
@@ -43,10 +44,10 @@ import { ROOT } from './paths.mjs';
 // the image (imageVersions) wherever behaviour depends on them.
 /** @type {readonly Runtime[]} */
 export const RUNTIMES = Object.freeze([
-  { id: 'bookworm-njs', release: 'bookworm', engine: 'njs', nginx: '1.22.1', njs: '0.7.9' },
-  { id: 'trixie-njs', release: 'trixie', engine: 'njs', nginx: '1.26.3', njs: '0.8.9' },
-  { id: 'forky-njs', release: 'forky', engine: 'njs', nginx: '1.30.6', njs: '1.0.2' },
-  { id: 'forky-qjs', release: 'forky', engine: 'qjs', nginx: '1.30.6', njs: '1.0.2' },
+  { id: 'bookworm-njs', release: 'bookworm', engine: 'njs', nginx: '1.22.1', njs: '0.7.9', http3: false },
+  { id: 'trixie-njs', release: 'trixie', engine: 'njs', nginx: '1.26.3', njs: '0.8.9', http3: true },
+  { id: 'forky-njs', release: 'forky', engine: 'njs', nginx: '1.30.6', njs: '1.0.2', http3: true },
+  { id: 'forky-qjs', release: 'forky', engine: 'qjs', nginx: '1.30.6', njs: '1.0.2', http3: true },
 ].map(function (r) { return Object.freeze(/** @type {Runtime} */ (r)); }));
 
 /**

@@ -69,7 +69,6 @@ export async function startBrowser(origins: Endpoint[], spkiSha256: string): Pro
       const origin = 'https://' + to.host + ':' + to.port;
       const page = await pageAt(origin);
       await context.clearCookies();
-      /** @type {{ name: string, value: string, url: string, secure: boolean }[]} */
       const cookies: { name: string; value: string; url: string; secure: boolean }[] = [];
       const headers: Record<string, string> = {};
       for (const [name, value] of sent.headers) {

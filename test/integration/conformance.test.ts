@@ -16,8 +16,9 @@ import { assertDelivered } from './delivery';
 
 const topology = inject('topology');
 
-// HTTP/3 where the runtime's nginx has it (not bookworm's 1.22), sent by chromium.
-const http3 = REGIONS.every(function (r) { return topology.gateways[r].http3; });
+// HTTP/3 where the runtime's nginx has it (not bookworm's 1.22), sent by chromium. Expected from the
+// runtime's record, not from the image: an image that lost the module fails these cases.
+const http3 = topology.runtime.http3;
 const transports = TRANSPORTS.filter(function (t) { return !t.browser || http3; });
 const pool: Pool = {};
 if (http3) {
