@@ -117,7 +117,7 @@ export async function runHostile(print: (line: string) => void, runtime: Runtime
     const reachedIds = new Set<number>();
     for (const key of Object.keys(gw.upstreams)) {
       for (const rec of gw.upstreams[key].seen) {
-        const m = /^\/h\/(\d+)[/?]/.exec(rec.url);
+        const m = /^\/h\/(\d+)(?:[/?]|$)/.exec(rec.url);
         const c = m ? cases[Number(m[1])] : undefined;
         // An HTTP/0.9 request is proxied too (as HTTP/1.1, without headers): to the region it was routed to.
         if (!c || c.expect.kind === 'refused' || c.expect.region + '/' + c.gateway !== key) global.push(key + ' received ' + rec.method + ' ' + rec.url.slice(0, 60) + ', which was not routed there');
