@@ -78,7 +78,7 @@ async function runCase(transport: TransportInfo, home: Region, entry: Region, me
     }
 
     // The routing decision as nginx logged it, and the protocol nginx spoke with the client.
-    const access = await cursor.accessLines();
+    const access = await cursor.accessLines(new RegExp('"' + built.sent.method + ' ' + escapeRegExp(built.sent.target.split('?')[0]) + ' '));
     meta.source = (/ source=(\S+)/.exec(access) || ['', '?'])[1];
     expect(access, 'access log line: protocol, region, source and upstream').toMatch(new RegExp(
       '"' + built.sent.method + ' ' + escapeRegExp(built.sent.target.split('?')[0]) + ' ' + escapeRegExp(transport.protocol) + '" ' + built.expected.status +
