@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.mjs';
+import { tlsListenLines } from './tls.mjs';
 
 const EXAMPLE = join(ROOT, 'nginx', 'example', 'nginx.conf');
 
@@ -24,8 +25,25 @@ export const EXAMPLE_PORTS = Object.freeze({
  * @property {boolean} [asRoot] add `user root;` (default: when this process is root)
  * @property {boolean} [daemonOff] add `daemon off;`, for callers that run nginx themselves (startNginx adds it)
  * @property {string} [http] directives added inside http {}, after the access_log line
+ * @property {TlsListeners} [tls] TLS listeners with HTTP/2 beside the example's clear ones
  * @property {(conf: string) => string} [edit] rewrites the rendered config last
  */
+
+/**
+ * @typedef {object} TlsListeners
+ * @property {Record<number, number | import('./ports.mjs').Endpoint>} listen example listener port
+ *   (EXAMPLE_PORTS.identity, .api) -> where its server {} also listens with TLS and HTTP/2
+ * @property {string} nginxVersion of the nginx that runs the config: the HTTP/2 syntax depends on it
+ * @property {Pick<import('./tls.mjs').Certificates, 'certificate' | 'key'>} certs
+ * @property {boolean} [quic] also listen with HTTP/3 (QUIC, UDP) on the TLS listeners' ports
+ */
+
+/** @param {number | import('./ports.mjs').Endpoint} to @returns {import('./ports.mjs').Endpoint} */
+function endpoint(to) {
+  const at = typeof to === 'number' ? { host: '127.0.0.1', port: to } : to;
+  if (!/^127\.0\.0\.\d{1,3}$/.test(at.host)) throw new Error('everything stays on 127.0.0.x, not ' + at.host);
+  return at;
+}
 
 /**
  * `user root;` when nginx's workers must run as root: they read the prefix this process made (mode 0700).
@@ -39,13 +57,13 @@ export function userLine(asRoot = Boolean(process.getuid && process.getuid() ===
  * text.replace, failing loudly when the example no longer has what is being replaced.
  * @param {string} text
  * @param {string | RegExp} pattern
- * @param {string} replacement
+ * @param {string | ((match: string, ...groups: string[]) => string)} replacement
  * @param {string} what
  */
 function replaceIn(text, pattern, replacement, what) {
   const found = typeof pattern === 'string' ? text.includes(pattern) : new RegExp(pattern).test(text);
   if (!found) throw new Error('nginx/example/nginx.conf no longer has ' + what + '; update dev/example.mjs');
-  return text.replace(pattern, replacement);
+  return typeof replacement === 'string' ? text.replace(pattern, replacement) : text.replace(pattern, replacement);
 }
 
 /**
@@ -65,12 +83,21 @@ export function renderExample(options) {
     const to = options.ports[Number(port)];
     if (to === undefined) throw new Error('no port given for ' + all + ' of nginx/example/nginx.conf');
     mapped.add(port);
-    const host = typeof to === 'number' ? '127.0.0.1' : to.host;
-    if (!/^127\.0\.0\.\d{1,3}$/.test(host)) throw new Error('everything stays on 127.0.0.x, not ' + host);
-    return host + ':' + (typeof to === 'number' ? to : to.port);
+    const at = endpoint(to);
+    return at.host + ':' + at.port;
   });
   for (const port of Object.keys(options.ports)) {
     if (!mapped.has(port)) throw new Error('nginx/example/nginx.conf has no 127.0.0.1:' + port + ' to replace');
+  }
+  if (options.tls) {
+    const tls = options.tls;
+    for (const [port, to] of Object.entries(tls.listen)) {
+      const clear = endpoint(options.ports[Number(port)]);
+      const lines = tlsListenLines(endpoint(to), tls.nginxVersion, tls.certs, { quic: tls.quic });
+      conf = replaceIn(conf, new RegExp('^( *)listen ' + clear.host.replace(/\./g, '\\.') + ':' + clear.port + ';$', 'm'), function (line, indent) {
+        return line + lines.map(function (l) { return '\n' + indent + l; }).join('');
+      }, 'a listener on 127.0.0.1:' + port);
+    }
   }
 
   if (options.errorLog) conf = replaceIn(conf, 'error_log stderr warn;', 'error_log error.log ' + options.errorLog + ';', 'error_log stderr warn');

@@ -25,12 +25,20 @@ export function logCursor(prefix) {
   const accessAt = byteLength(accessLog);
   return {
     /**
-     * The access log lines written since the mark; waits briefly, nginx logs after the response.
+     * The access log lines written since the mark. nginx logs after the response, so this waits (up to 2 s)
+     * for a whole line, or for one that matches `expected` when given: a client that has its answer may
+     * look before nginx has written the line, or before an earlier request's line is complete.
+     * @param {RegExp} [expected]
      * @returns {Promise<string>}
      */
-    async accessLines() {
+    async accessLines(expected) {
       const deadline = Date.now() + 2000;
-      while (byteLength(accessLog) === accessAt && Date.now() < deadline) {
+      const ready = function () {
+        const text = readFrom(accessLog, accessAt);
+        const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+        return whole !== '' && (!expected || whole.split('\n').some(function (l) { return expected.test(l); }));
+      };
+      while (!ready() && Date.now() < deadline) {
         await new Promise(function (r) { setTimeout(r, 10); });
       }
       return readFrom(accessLog, accessAt);

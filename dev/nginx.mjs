@@ -13,6 +13,8 @@ import { followFile, forwardLines, localRuntime } from './processes.mjs';
  * @property {import('./ports.mjs').Endpoint[]} listen every listener of the config: started means all accept
  * @property {string} [name] names the prefix and, in a container runtime, the container
  * @property {import('./processes.mjs').Runtime} [runtime] default: local processes, nginx from PATH
+ * @property {string[]} [readable] paths outside the repository and the prefix that the config names
+ *   (certificates), for a container runtime to mount
  * @property {import('./processes.mjs').OnLine} [onLine] each line nginx writes ('stdout', 'stderr') and
  *   each new line of access.log in the prefix ('access')
  */
@@ -37,14 +39,14 @@ import { followFile, forwardLines, localRuntime } from './processes.mjs';
  * @param {NginxOptions} options
  * @returns {Promise<RunningNginx>}
  */
-export async function startNginx(conf, { listen, name = 'nginx', runtime = localRuntime(), onLine }) {
+export async function startNginx(conf, { listen, name = 'nginx', runtime = localRuntime(), readable, onLine }) {
   if (conf.includes(dirname(BUNDLE)) && !existsSync(BUNDLE)) throw new Error('no bundle at ' + BUNDLE + ': run `npm run build` first');
   const prefix = mkdtempSync(join(tmpdir(), 'region-router-' + name + '-'));
   const confPath = join(prefix, 'nginx.conf');
   writeFileSync(confPath, 'daemon off;\n' + conf);
   /** @param {string[]} extra @param {string} as */
   const nginx = function (extra, as) {
-    return runtime.command(as, ['nginx'].concat(extra, ['-p', prefix + '/', '-e', 'stderr', '-c', confPath]), { writable: [prefix] });
+    return runtime.command(as, ['nginx'].concat(extra, ['-p', prefix + '/', '-e', 'stderr', '-c', confPath]), { writable: [prefix], readable });
   };
   /** @param {string} file */
   const read = function (file) {

@@ -10,8 +10,9 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
  * @property {(name: string) => void} remove makes sure the process `name` is gone (its container removed)
  */
 /**
- * @typedef {{ writable?: string[], env?: Record<string, string> }} RunOptions
- *   writable: directories the process writes; env: variables added to its environment
+ * @typedef {{ writable?: string[], readable?: string[], env?: Record<string, string> }} RunOptions
+ *   writable: directories the process writes; readable: paths outside the repository it reads (certificates);
+ *   env: variables added to its environment
  * @typedef {{ cmd: string, args: string[], env: NodeJS.ProcessEnv }} Command
  * @typedef {(stream: string, line: string) => void} OnLine
  */

@@ -1,46 +1,53 @@
 // @ts-check
 // The runtimes the router is checked on: Debian's own nginx + njs of three releases, and on forky (njs 1.0)
-// both of its JavaScript engines. One recipe (containers/base-image.mjs, parameterised by release) makes
-// an image per release: debootstrap --variant=minbase with nginx-light, the njs module, the njs CLI and
+// both of its JavaScript engines. One recipe (ensureImage below, parameterised by release) makes an image
+// per release: debootstrap --variant=minbase with nginx-light, the njs and stream modules, the njs CLI and
 // Debian's Node, then `docker import` (no container registry is reachable here). An image is built once and
-// reused while its tag exists: the tag is a hash of the recipe.
+// reused while its tag exists: the tag is a hash of the recipe. Every container of the project runs one of
+// these images: the harness's gateways and upstreams, the hostile and fault suites' nginx, the demo
+// platform's services (imageRuntime).
 //
 // Containers always run on the host's network (only 127.0.0.x traffic is ever allowed; Docker's bridge is
 // 172.17.x, so it is never used).
 //
-// Standalone: node dev/runtimes.mjs [ids...]   builds or confirms the images, then prints per runtime the
-// tag, `nginx -v`, `njs -v` and whether the njs CLI loaded dist/region-router.js with that engine.
+// Standalone (npm run check:runtimes): node dev/runtimes.mjs [--runtime ID ...]   starts a Docker engine
+// if none answers, builds or confirms the images, then prints per runtime the tag, `nginx -v`, `njs -v` and
+// whether the njs CLI loaded dist/region-router.js with that engine; exits non-zero if any did not.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync, openSync, closeSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDockerEngine } from './docker-engine.mjs';
 import { ROOT } from './paths.mjs';
 
 /**
  * @typedef {'bookworm' | 'trixie' | 'forky'} Release
  * @typedef {'njs' | 'qjs'} Engine
- * @typedef {{ id: string, release: Release, engine: Engine, nginx: string, njs: string }} Runtime
+ * @typedef {{ id: string, release: Release, engine: Engine, nginx: string, njs: string, http3: boolean }} Runtime
  *   nginx, njs: the versions Debian's packages of that release gave when the image was last built here
- *   (bookworm and trixie are stable; forky is Debian testing and moves).
+ *   (bookworm and trixie are stable; forky is Debian testing and moves). http3: its nginx is built with
+ *   the http_v3 module (Debian's from 1.25 on), so the suites expect HTTP/3 to work there.
  * @typedef {{ tag: string, built: boolean, seconds: number }} EnsureResult
  * @typedef {string | { host: string, container?: string, readOnly?: boolean }} Mount
  *   a string with a ':' is passed to `docker run -v` as is ('/a:/b:ro'); a bare path is mounted read-only at
  *   the same path (never an anonymous volume); an object mounts `host` at `container` (default: the same
  *   path), read-only unless readOnly is false.
  * @typedef {{ mounts?: Mount[], network?: 'host', pidHost?: boolean, name?: string, env?: string[],
- *   workdir?: string }} RunOptions
+ *   workdir?: string, labels?: Record<string, string> }} RunOptions
  *   env: names of variables to copy from docker's own environment (`-e NAME`), so values stay out of argv.
  */
 
 
+// nginx, njs: what each runtime is documented and expected to be; the suites read the real versions from
+// the image (imageVersions) wherever behaviour depends on them.
 /** @type {readonly Runtime[]} */
 export const RUNTIMES = Object.freeze([
-  { id: 'bookworm-njs', release: 'bookworm', engine: 'njs', nginx: '1.22.1', njs: '0.7.9' },
-  { id: 'trixie-njs', release: 'trixie', engine: 'njs', nginx: '1.26.3', njs: '0.8.9' },
-  { id: 'forky-njs', release: 'forky', engine: 'njs', nginx: '1.30.6', njs: '1.0.2' },
-  { id: 'forky-qjs', release: 'forky', engine: 'qjs', nginx: '1.30.6', njs: '1.0.2' },
+  { id: 'bookworm-njs', release: 'bookworm', engine: 'njs', nginx: '1.22.1', njs: '0.7.9', http3: false },
+  { id: 'trixie-njs', release: 'trixie', engine: 'njs', nginx: '1.26.3', njs: '0.8.9', http3: true },
+  { id: 'forky-njs', release: 'forky', engine: 'njs', nginx: '1.30.6', njs: '1.0.2', http3: true },
+  { id: 'forky-qjs', release: 'forky', engine: 'qjs', nginx: '1.30.6', njs: '1.0.2', http3: true },
 ].map(function (r) { return Object.freeze(/** @type {Runtime} */ (r)); }));
 
 /**
@@ -59,7 +66,8 @@ export function runtimeById(id) {
 // nodejs: the harness's echo upstreams run on Node inside containers: Debian's (18.20 in bookworm, 20.19 in
 // trixie, 24.x in forky), or the host's binary mounted at /usr/local/bin/node (it needs only libc, libstdc++
 // and libgcc_s, which Debian's nodejs pulls in; tried with the host's Node 20 on all three releases).
-const PACKAGES = ['nginx-light', 'libnginx-mod-http-js', 'njs', 'nodejs'];
+// libnginx-mod-stream: the demo platform's global entry passes TLS through to the gateways (stream {}).
+const PACKAGES = ['nginx-light', 'libnginx-mod-http-js', 'libnginx-mod-stream', 'njs', 'nodejs'];
 const RECIPE_VERSION = '1'; // bump when the build steps below change
 /** @type {Record<Release, { script?: string }>} */
 const RELEASES = {
@@ -68,7 +76,6 @@ const RELEASES = {
   // bookworm's debootstrap has no forky script; sid's bootstraps testing as well.
   forky: { script: '/usr/share/debootstrap/scripts/sid' },
 };
-const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
 
 /** @param {string} release @returns {Release} */
 function checkRelease(release) {
@@ -159,27 +166,137 @@ export function ensureImage(release, opts = {}) {
   return { tag, built: true, seconds };
 }
 
+/** The include that selects QuickJS, in http {} (nginx/engine-qjs.conf: just `js_engine qjs;`). */
+export const QJS_INCLUDE = join(ROOT, 'nginx', 'engine-qjs.conf');
+
 /**
  * The line to put in http {} to select the runtime's engine: '' for the njs engine (the default of every
- * Debian build, 1.0.2 included), `js_engine qjs;` for QuickJS. On forky (njs 1.0.2) `js_engine` is valid in
- * http, server and location (each location runs the engine it inherits), not in the main context; nothing
- * else is needed (libqjs0 comes with the module). trixie's 0.8.9 knows the directive but rejects `qjs`
- * (invalid value: not built with QuickJS); bookworm's 0.7.9 does not know it (unknown directive).
+ * Debian build, 1.0.2 included), an include of nginx/engine-qjs.conf for QuickJS. On forky (njs 1.0.2)
+ * `js_engine` is valid in http, server and location (each location runs the engine it inherits), not in the
+ * main context, and its place among the js_ directives of http {} does not matter; nothing else is needed
+ * (libqjs0 comes with the module). trixie's 0.8.9 knows the directive but rejects `qjs` (invalid value: not
+ * built with QuickJS); bookworm's 0.7.9 does not know it (unknown directive).
  * @param {Runtime} runtime
  */
 export function jsEngineDirective(runtime) {
-  return runtime.engine === 'qjs' ? 'js_engine qjs;' : '';
+  return runtime.engine === 'qjs' ? 'include ' + QJS_INCLUDE + ';' : '';
+}
+
+/** What `njs.engine` says under each engine (njs 0.7.9 has no njs.engine: the probe reports 'njs'). */
+export const ENGINE_NAMES = Object.freeze({ njs: 'njs', qjs: 'QuickJS' });
+
+/**
+ * http {} text for a server at `at` that answers GET / with the engine nginx runs the router's locations
+ * on (dev/engine-probe.js), so a suite can prove that a QuickJS runtime really runs QuickJS. Not logged.
+ * @param {{ host: string, port: number }} at
+ */
+export function engineProbeConf(at) {
+  return [
+    'js_import region_router_engine_probe from ' + join(ROOT, 'dev', 'engine-probe.js') + ';',
+    'js_set $region_router_engine_probe region_router_engine_probe.engine;',
+    'server { listen ' + at.host + ':' + at.port + '; access_log off; location / { return 200 $region_router_engine_probe; } }',
+  ].join('\n    ');
 }
 
 /**
- * Where the njs module lives in an image of this recipe (all are Debian builds), for `load_module`.
- * @param {string} tag
+ * Asks the probe of engineProbeConf which engine runs, and fails unless it is the runtime's.
+ * @param {Runtime} runtime
+ * @param {{ host: string, port: number }} at
+ * @returns {Promise<string>} the engine's name
  */
-export function njsModulePath(tag) {
-  if (!/^njs-region-router\/runtime:/.test(tag)) {
-    throw new Error('not an image of dev/runtimes.mjs: ' + tag);
+export async function checkEngine(runtime, at) {
+  const res = await fetch('http://' + at.host + ':' + at.port + '/');
+  const name = (await res.text()).trim();
+  if (name !== ENGINE_NAMES[runtime.engine]) {
+    throw new Error(runtime.id + ': nginx runs the ' + JSON.stringify(name) + ' engine, expected ' + ENGINE_NAMES[runtime.engine]);
   }
-  return NJS_MODULE;
+  return name;
+}
+
+/** @param {string} version @param {string} wanted @returns {boolean} version >= wanted (x.y.z) */
+export function versionAtLeast(version, wanted) {
+  const a = version.split('.').map(Number);
+  const b = wanted.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((a[i] || 0) !== (b[i] || 0)) return (a[i] || 0) > (b[i] || 0);
+  }
+  return true;
+}
+
+/**
+ * Whether njs can read a request body that nginx buffered to a temp file (`r.requestText`): from njs
+ * 0.8.10 on; 0.7.9 throws "request body is in a file".
+ * @param {string} njsVersion
+ */
+export function readsBodyFiles(njsVersion) {
+  return versionAtLeast(njsVersion, '0.8.10');
+}
+
+/** @typedef {{ nginx: string, njs: string, http3: boolean }} ImageVersions http3: nginx has the http_v3 module */
+
+/** @type {Map<string, ImageVersions>} */
+const versionsByTag = new Map();
+
+/**
+ * The nginx and njs versions an image really has (`nginx -V`, `njs -v`), asked once per tag.
+ * @param {string} tag
+ * @returns {ImageVersions}
+ */
+export function imageVersions(tag) {
+  const known = versionsByTag.get(tag);
+  if (known) return known;
+  const run = runSync(tag, ['sh', '-c', 'nginx -V 2>&1; njs -v']);
+  const nginx = /nginx\/(\d+\.\d+\.\d+)/.exec(run.out);
+  const njs = /(?:^|\n)(\d+\.\d+\.\d+)\s*$/.exec(run.out);
+  if (run.status !== 0 || !nginx || !njs) throw new Error('could not read nginx and njs versions in ' + tag + ':\n' + run.out);
+  const found = { nginx: nginx[1], njs: njs[1], http3: /--with-http_v3_module/.test(run.out) };
+  versionsByTag.set(tag, found);
+  return found;
+}
+
+/**
+ * A dev/processes.mjs Runtime that runs each process in `tag`'s image: host network, this repository
+ * mounted read-only at its own path, the directories a process writes mounted read-write, and optionally
+ * the host's Node at /usr/local/bin/node (first on PATH), so services run on the Node `npm ci` installed for.
+ * Container names are `namePrefix` + the process's name (a run's own prefix keeps parallel runs apart).
+ * @param {string} tag
+ * @param {{ namePrefix: string, labels?: Record<string, string>, hostNode?: boolean, mounts?: Mount[] }} opts
+ * @returns {import('./processes.mjs').Runtime}
+ */
+export function imageRuntime(tag, opts) {
+  return {
+    command(name, argv, options) {
+      /** @type {Mount[]} */
+      const mounts = [ROOT, ...(opts.mounts || []), ...(options.readable || [])];
+      for (const dir of options.writable || []) mounts.push({ host: dir, readOnly: false });
+      if (opts.hostNode) mounts.push({ host: realpathSync(process.execPath), container: '/usr/local/bin/node' });
+      const c = runInImage(tag, argv, { name: opts.namePrefix + name, mounts, env: Object.keys(options.env || {}), labels: opts.labels });
+      return { cmd: c.cmd, args: c.args, env: { ...process.env, ...options.env } };
+    },
+    remove(name) {
+      spawnSync('docker', ['rm', '-f', opts.namePrefix + name], { stdio: 'ignore', timeout: 20000 });
+    },
+  };
+}
+
+/**
+ * The runtimes a runner's arguments ask for: `--runtime ID` or `--runtime=ID`, repeated or
+ * comma-separated; all of RUNTIMES without one.
+ * @param {string[]} argv
+ * @returns {Runtime[]}
+ */
+export function runtimesFromArgs(argv) {
+  /** @type {string[]} */
+  const ids = [];
+  argv.forEach(function (a, i) {
+    if (a === '--runtime') {
+      if (argv[i + 1] === undefined) throw new Error('--runtime needs an id: ' + RUNTIMES.map(function (r) { return r.id; }).join(', '));
+      ids.push(...argv[i + 1].split(','));
+    } else if (a.startsWith('--runtime=')) {
+      ids.push(...a.slice('--runtime='.length).split(','));
+    }
+  });
+  return ids.length ? ids.map(runtimeById) : RUNTIMES.slice();
 }
 
 /**
@@ -195,6 +312,7 @@ export function runInImage(tag, argv, opts = {}) {
   }
   const args = ['run', '--rm', '--network', 'host'];
   if (opts.pidHost) args.push('--pid', 'host');
+  for (const [k, v] of Object.entries(opts.labels || {})) args.push('--label', k + '=' + v);
   if (opts.name) args.push('--name', opts.name);
   if (opts.workdir) args.push('-w', opts.workdir);
   for (const k of opts.env || []) args.push('-e', k);
@@ -220,6 +338,30 @@ function runSync(tag, argv, opts) {
 }
 
 /**
+ * Runs `run(probe)` on a probe module (in a fresh temp dir) that imports the bundle as `from`, checks its
+ * handlers and prints 'loaded'; ok when it exits 0 having printed that.
+ * @param {string} from the import specifier of the bundle
+ * @param {(probe: string) => { status: number | null, out: string, error?: Error }} run
+ * @returns {{ ok: boolean, output: string }}
+ */
+function loadProbe(from, run) {
+  const dir = mkdtempSync(join(tmpdir(), 'region-router-njs-check-'));
+  try {
+    const probe = join(dir, 'main.js');
+    writeFileSync(probe, [
+      "import router from '" + from + "';",
+      "if (typeof router.region !== 'function' || typeof router.routeBody !== 'function') { throw new Error('handlers missing'); }",
+      "console.log('loaded');",
+      '',
+    ].join('\n'));
+    const r = run(probe);
+    return { ok: r.status === 0 && /(^|\n)loaded(\n|$)/.test(r.out), output: r.error ? String(r.error) : r.out };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Has the runtime's njs CLI load the bundle with the runtime's engine, inside its image (built if missing).
  * The njs engine runs `njs FILE`, where FILE imports the bundle by its absolute path; QuickJS runs
  * `njs -n QuickJS -m -p DIR FILE` (without -m `import` is a syntax error), DIR being the bundle's directory.
@@ -231,52 +373,62 @@ export function njsCliCheck(runtime, bundlePath = join(ROOT, 'dist', 'region-rou
   const bundle = realpathSync(bundlePath);
   const { tag } = ensureImage(runtime.release);
   const version = runSync(tag, ['njs', '-v']).out;
-  const dir = mkdtempSync(join(tmpdir(), 'region-router-njs-check-'));
-  try {
-    const probe = join(dir, 'main.js');
-    const from = runtime.engine === 'qjs' ? basename(bundle) : bundle;
-    writeFileSync(probe, [
-      "import router from '" + from + "';",
-      "if (typeof router.region !== 'function' || typeof router.routeBody !== 'function') { throw new Error('handlers missing'); }",
-      "console.log('loaded');",
-      '',
-    ].join('\n'));
+  const from = runtime.engine === 'qjs' ? basename(bundle) : bundle;
+  const check = loadProbe(from, function (probe) {
     const argv = runtime.engine === 'qjs'
       ? ['njs', '-n', 'QuickJS', '-m', '-p', dirname(bundle), probe]
       : ['njs', probe];
-    const run = runSync(tag, argv, { mounts: [dir, dirname(bundle)] });
-    const ok = run.status === 0 && /(^|\n)loaded(\n|$)/.test(run.out);
-    return { ok, output: run.error ? String(run.error) : run.out, version };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return runSync(tag, argv, { mounts: [dirname(probe), dirname(bundle)] });
+  });
+  return { ...check, version };
 }
 
-// Standalone: node dev/runtimes.mjs [ids...]
+/**
+ * Has this machine's own njs CLI (Debian's `njs` package) load the bundle; undefined when none is
+ * installed. Needs no Docker: the build runs it every time.
+ * @param {string} bundlePath
+ * @returns {{ ok: boolean, output: string, version: string } | undefined}
+ */
+export function hostNjsCheck(bundlePath) {
+  const version = spawnSync('njs', ['-v'], { encoding: 'utf8' });
+  if (version.error) return undefined;
+  const check = loadProbe(realpathSync(bundlePath), function (probe) {
+    const r = spawnSync('njs', [probe], { encoding: 'utf8', timeout: 60000 });
+    return { status: r.status, out: ((r.stdout || '') + (r.stderr || '')).trim(), error: r.error };
+  });
+  return { ...check, version: version.stdout.trim() };
+}
+
+// Standalone: node dev/runtimes.mjs [--runtime ID ...]
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   /** @type {Runtime[]} */
   let wanted = [];
   try {
-    wanted = process.argv.slice(2).length ? process.argv.slice(2).map(runtimeById) : RUNTIMES.slice();
+    wanted = runtimesFromArgs(process.argv.slice(2));
   } catch (e) {
     console.error('runtimes: ' + (e instanceof Error ? e.message : String(e)));
     process.exit(2);
   }
   const bundle = join(ROOT, 'dist', 'region-router.js');
-  let failed = false;
-  for (const rt of wanted) {
-    const image = ensureImage(rt.release, { log: console.log });
-    const nginx = runSync(image.tag, ['nginx', '-v']).out;
-    console.log(rt.id + ': ' + image.tag + (image.built ? ' (built in ' + image.seconds.toFixed(1) + ' s)' : ' (present)'));
-    console.log('  ' + nginx);
-    if (!existsSync(bundle)) {
-      console.log('  njs ' + runSync(image.tag, ['njs', '-v']).out + '; no bundle at ' + bundle + ' (npm run build)');
-      failed = true;
-      continue;
+  const engine = await ensureDockerEngine({ log: console.log });
+  let loaded = 0;
+  try {
+    for (const rt of wanted) {
+      const image = ensureImage(rt.release, { log: console.log });
+      const nginx = runSync(image.tag, ['nginx', '-v']).out;
+      console.log(rt.id + ': ' + image.tag + (image.built ? ' (built in ' + image.seconds.toFixed(1) + ' s)' : ' (present)'));
+      console.log('  ' + nginx);
+      if (!existsSync(bundle)) {
+        console.log('  njs ' + runSync(image.tag, ['njs', '-v']).out + '; no bundle at ' + bundle + ' (npm run build)');
+        continue;
+      }
+      const check = njsCliCheck(rt, bundle);
+      console.log('  njs ' + check.version + ', engine ' + rt.engine + ': ' + (check.ok ? 'bundle loaded' : 'bundle NOT loaded:\n    ' + check.output.split('\n').join('\n    ')));
+      if (check.ok) loaded++;
     }
-    const check = njsCliCheck(rt, bundle);
-    console.log('  njs ' + check.version + ', engine ' + rt.engine + ': ' + (check.ok ? 'bundle loaded' : 'bundle NOT loaded:\n    ' + check.output.split('\n').join('\n    ')));
-    if (!check.ok) failed = true;
+  } finally {
+    await engine.stop();
   }
-  process.exitCode = failed ? 1 : 0;
+  console.log('runtimes: the bundle loaded in ' + loaded + '/' + wanted.length + ' runtime njs CLIs');
+  process.exitCode = loaded === wanted.length ? 0 : 1;
 }

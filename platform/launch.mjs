@@ -1,19 +1,23 @@
 // Brings the whole platform up on this machine as local processes (Debian's nginx, node), all on
 // 127.0.0.x, and down again. `npm start` and the e2e test both use it, so the demo is what is tested.
 //
-//   global entry (127.0.0.1)  --enter-->  gateway eu (127.0.0.11) | gateway us (127.0.0.12)
+//   global entry (127.0.0.1, https)  --enter, TLS passed through-->  gateway eu (127.0.0.11) | gateway us (127.0.0.12)
+//   each gateway listens with TLS + HTTP/2 (the entry's traffic) and in clear (tests that enter directly)
 //   each gateway routes to the home region:  identity eu/us, API eu/us
 //   identity servers ask the global directory (127.0.0.1) for a user's home region
 //   the client web app (127.0.0.1) knows only the global entry
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE_PORTS, renderExample } from '../dev/example.mjs';
 import { startNginx } from '../dev/nginx.mjs';
 import { ROOT } from '../dev/paths.mjs';
 import { freePort, waitForPort } from '../dev/ports.mjs';
 import { forwardLines } from '../dev/processes.mjs';
+import { imageVersions } from '../dev/runtimes.mjs';
+import { localNginxVersion, makeCertificates } from '../dev/tls.mjs';
 import { renderGlobalEntry } from './gateway.mjs';
 import { containerRuntime, dockerUnavailable, localRuntime } from './runtime.mjs';
 
@@ -24,8 +28,8 @@ const REGION_HOST = { eu: '127.0.0.11', us: '127.0.0.12' };
 // The ports `npm start` prefers, so the printed URLs stay the same from run to run; any that is taken
 // (and every one in tests) is replaced by a free port on the same address.
 const PREFERRED = {
-  entry: { identity: 8080, api: 8090 },
-  gateway: { identity: 8080, api: 8090 },
+  entry: { identity: 8443, api: 8493 },
+  gateway: { identity: 8080, api: 8090, identityTls: 8443, apiTls: 8493 },
   identity: { eu: 8101, us: 8102 },
   api: { eu: 8111, us: 8112 },
   directory: 8100,
@@ -46,7 +50,13 @@ async function layout(preferPorts) {
   };
   for (const r of REGIONS) {
     const host = REGION_HOST[r];
-    out.gateways[r] = { host, identityPort: await freePort(host, want(PREFERRED.gateway.identity)), apiPort: await freePort(host, want(PREFERRED.gateway.api)) };
+    out.gateways[r] = {
+      host,
+      identityPort: await freePort(host, want(PREFERRED.gateway.identity)),
+      apiPort: await freePort(host, want(PREFERRED.gateway.api)),
+      identityTlsPort: await freePort(host, want(PREFERRED.gateway.identityTls)),
+      apiTlsPort: await freePort(host, want(PREFERRED.gateway.apiTls)),
+    };
     out.identity[r] = await at(host, PREFERRED.identity[r]);
     out.api[r] = await at(host, PREFERRED.api[r]);
   }
@@ -64,10 +74,18 @@ export function demoUsers() {
 }
 
 const url = function (hp) { return 'http://' + hp.host + ':' + hp.port; };
-const gatewayUrls = function (g) { return { identity: 'http://' + g.host + ':' + g.identityPort, api: 'http://' + g.host + ':' + g.apiPort }; };
+const gatewayUrls = function (g) {
+  return {
+    identity: 'http://' + g.host + ':' + g.identityPort, api: 'http://' + g.host + ':' + g.apiPort,
+    identityTls: 'https://' + g.host + ':' + g.identityTlsPort, apiTls: 'https://' + g.host + ':' + g.apiTlsPort,
+  };
+};
 
-function startNode(runtime, name, file, config, onLine) {
-  const c = runtime.command(name, ['node', join(ROOT, 'platform', file)], { env: { PLATFORM_SERVICE_CONFIG: JSON.stringify(config) } });
+/** options.env: more environment; options.readable: paths outside the repository it reads. */
+function startNode(runtime, name, file, config, onLine, options = {}) {
+  const c = runtime.command(name, ['node', join(ROOT, 'platform', file)], {
+    env: { PLATFORM_SERVICE_CONFIG: JSON.stringify(config), ...options.env }, readable: options.readable,
+  });
   const proc = spawn(c.cmd, c.args, { stdio: ['ignore', 'pipe', 'pipe'], env: c.env });
   forwardLines(proc, function (stream, line) { onLine(name, stream, line); });
   const exited = new Promise(function (res) { proc.once('exit', res); });
@@ -106,7 +124,7 @@ export async function startPlatform(options = {}) {
   let runtime = localRuntime();
   if (!noDocker) {
     try {
-      runtime = await containerRuntime(say, ROOT);
+      runtime = await containerRuntime(say);
     } catch (e) {
       if (wanted === 'containers') throw e;
       noDocker = 'the container image could not be built: ' + e.message.split('\n')[0];
@@ -115,7 +133,11 @@ export async function startPlatform(options = {}) {
   const why = wanted === 'auto' && noDocker ? ', because ' + noDocker : '';
   const L = await layout(options.preferPorts === true);
   const secret = function () { return randomBytes(18).toString('base64url'); };
-  const entry = { identity: 'http://' + L.entry.host + ':' + L.entry.identityPort, api: 'http://' + L.entry.host + ':' + L.entry.apiPort };
+  const entry = { identity: 'https://' + L.entry.host + ':' + L.entry.identityPort, api: 'https://' + L.entry.host + ':' + L.entry.apiPort };
+  // A throw-away CA and certificate for the gateways' TLS listeners; the client app trusts the CA.
+  const tlsDir = mkdtempSync(join(tmpdir(), 'njs-region-router-tls-'));
+  const certs = makeCertificates(tlsDir);
+  const nginxVersion = runtime.image ? imageVersions(runtime.image).nginx : localNginxVersion();
   const clientUrl = url(L.client);
   const webClient = {
     id: 'demo-web', secret: secret(), grants: ['authorization_code', 'refresh_token'],
@@ -126,11 +148,13 @@ export async function startPlatform(options = {}) {
   for (const r of REGIONS) apiClients[r] = { id: 'api-' + r, secret: secret(), grants: [], redirectUris: [], postLogoutRedirectUris: [] };
 
   const running = [];
+  const nginxes = {}; // 'gateway-eu', 'gateway-us', 'entry' -> the running nginx
   const stopAll = async function () {
     // Entry first, services last, so nothing is left half-routed.
     for (const p of running.slice().reverse()) {
       await p.stop().catch(function (e) { onLine(p.name, 'stderr', 'stop failed: ' + e.message); });
     }
+    rmSync(tlsDir, { recursive: true, force: true });
   };
   try {
     const services = [startNode(runtime, 'directory', 'directory.mjs', { ...L.directory, dataFile: join(ROOT, 'platform', 'data', 'directory.json') }, onLine)];
@@ -146,7 +170,7 @@ export async function startPlatform(options = {}) {
     services.push(startNode(runtime, 'client', 'client-app.mjs', {
       ...L.client, url: clientUrl, entry, entryName: 'global entry, enters at ' + (enter === 'any' ? 'any gateway' : 'gateway ' + enter),
       client: webClient,
-    }, onLine));
+    }, onLine, { env: { NODE_EXTRA_CA_CERTS: certs.caFile }, readable: [tlsDir] }));
     running.push.apply(running, services);
     await Promise.all(services.map(function (s) { return s.ready; }));
 
@@ -161,14 +185,24 @@ export async function startPlatform(options = {}) {
       const g = L.gateways[r];
       const identity = { host: g.host, port: g.identityPort };
       const api = { host: g.host, port: g.apiPort };
-      const conf = renderExample({ ports: { ...upstreams, [EXAMPLE_PORTS.identity]: identity, [EXAMPLE_PORTS.api]: api }, http: 'proxy_bind ' + g.host + ';' });
-      running.push(await startNginx(conf, { name: 'gateway-' + r, listen: [identity, api], runtime,
-        onLine: function (stream, line) { onLine('gateway-' + r, stream, line); } }));
+      const identityTls = { host: g.host, port: g.identityTlsPort };
+      const apiTls = { host: g.host, port: g.apiTlsPort };
+      const conf = renderExample({
+        ports: { ...upstreams, [EXAMPLE_PORTS.identity]: identity, [EXAMPLE_PORTS.api]: api },
+        http: 'proxy_bind ' + g.host + ';',
+        tls: { listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls }, nginxVersion, certs },
+      });
+      const gateway = await startNginx(conf, { name: 'gateway-' + r, listen: [identity, api, identityTls, apiTls], runtime,
+        readable: [tlsDir], onLine: function (stream, line) { onLine('gateway-' + r, stream, line); } });
+      running.push(gateway);
+      nginxes['gateway-' + r] = gateway;
     }
     const entered = enter === 'any' ? REGIONS.map(function (r) { return L.gateways[r]; }) : [L.gateways[enter]];
     const entryConf = renderGlobalEntry({ host: L.entry.host, identityPort: L.entry.identityPort, apiPort: L.entry.apiPort, gateways: entered });
-    running.push(await startNginx(entryConf, { name: 'entry', listen: [{ host: L.entry.host, port: L.entry.identityPort }, { host: L.entry.host, port: L.entry.apiPort }],
-      runtime, onLine: function (stream, line) { onLine('entry', stream, line); } }));
+    const entryNginx = await startNginx(entryConf, { name: 'entry', listen: [{ host: L.entry.host, port: L.entry.identityPort }, { host: L.entry.host, port: L.entry.apiPort }],
+      runtime, onLine: function (stream, line) { onLine('entry', stream, line); } });
+    running.push(entryNginx);
+    nginxes.entry = entryNginx;
   } catch (e) {
     await stopAll();
     throw e;
@@ -183,6 +217,12 @@ export async function startPlatform(options = {}) {
   }
   return {
     mode: runtime.mode + why,
+    /** The throw-away CA (PEM file) the gateways' certificate is signed by. */
+    caFile: certs.caFile,
+    /** base64 SHA-256 of the gateways' public key, for chromium's --ignore-certificate-errors-spki-list. */
+    spkiSha256: certs.spkiSha256,
+    /** A gateway's or the entry's access log so far ('gateway-eu', 'gateway-us', 'entry'). */
+    accessLog: function (name) { return nginxes[name].accessLog(); },
     enter,
     entry,
     gateways,

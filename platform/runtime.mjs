@@ -1,14 +1,14 @@
 // Where the platform's processes run: as local processes, or each in its own container (Docker, host
-// network, everything still on 127.0.0.x). No image can be pulled here, so the container image is made
-// from Debian's packages with debootstrap and `docker import` (containers/base-image.mjs, the same image
-// the test harness uses), once, and then reused by its tag. Node is the host's own binary, mounted
-// read-only, so the services run on the same Node as `npm ci` installed for.
+// network, everything still on 127.0.0.x). The containers run the bookworm runtime image of
+// dev/runtimes.mjs (built once from Debian's packages, then reused by its tag), with the host's Node
+// mounted read-only, so the services run on the same Node as `npm ci` installed for.
 import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
-import { baseImageTag, ensureBaseImage } from '../containers/base-image.mjs';
+import { existsSync } from 'node:fs';
+import { ensureImage, imageRuntime, imageTag, runtimeById } from '../dev/runtimes.mjs';
 import { localRuntime as devLocalRuntime } from '../dev/processes.mjs';
 
-const IMAGE = baseImageTag();
+const RUNTIME = runtimeById('bookworm-njs');
+const IMAGE = imageTag(RUNTIME.release);
 
 export function localRuntime() {
   return { mode: 'local processes (Debian nginx, node)', ...devLocalRuntime() };
@@ -29,23 +29,11 @@ function imageExists() {
 }
 
 /** Each process in its own container: host network, the repository read-only at the same path. */
-export async function containerRuntime(log, root) {
-  ensureBaseImage({ log: function (line) { log('runtime: ' + line); } });
-  const node = realpathSync(process.execPath);
+export async function containerRuntime(log) {
+  ensureImage(RUNTIME.release, { log: function (line) { log('runtime: ' + line); } });
   return {
     mode: 'containers (Docker, host network, image ' + IMAGE + ')',
-    command(name, argv, options) {
-      const container = 'njs-region-router-demo-' + process.pid + '-' + name;
-      const args = ['run', '--rm', '--name', container, '--network', 'host',
-        '-v', root + ':' + root + ':ro', '-v', node + ':/usr/local/bin/node:ro'];
-      for (const dir of options.writable || []) args.push('-v', dir + ':' + dir);
-      // `-e NAME` copies the value from docker's own environment: secrets stay out of argv.
-      for (const k of Object.keys(options.env || {})) args.push('-e', k);
-      return { cmd: 'docker', args: args.concat(IMAGE, argv), env: { ...process.env, ...options.env } };
-    },
-    /** Makes sure a container is gone, whatever state its `docker run` client is in. */
-    remove(name) {
-      spawnSync('docker', ['rm', '-f', 'njs-region-router-demo-' + process.pid + '-' + name], { stdio: 'ignore', timeout: 20000 });
-    },
+    image: IMAGE,
+    ...imageRuntime(IMAGE, { namePrefix: 'njs-region-router-demo-' + process.pid + '-', hostNode: true }),
   };
 }

@@ -43,8 +43,12 @@ console.log([
   line('Open the client app:', platform.client + '/'),
   line('Global entry (identity):', platform.entry.identity + '   -> enters at gateway ' + platform.enter),
   line('Global entry (API):', platform.entry.api),
-  line('Gateway eu (identity, API):', platform.gateways.eu.identity + '  ' + platform.gateways.eu.api),
-  line('Gateway us (identity, API):', platform.gateways.us.identity + '  ' + platform.gateways.us.api),
+  line('Gateway eu (identity, API):', platform.gateways.eu.identity + '  ' + platform.gateways.eu.api +
+    '  (TLS + HTTP/2: ' + platform.gateways.eu.identityTls + '  ' + platform.gateways.eu.apiTls + ')'),
+  line('Gateway us (identity, API):', platform.gateways.us.identity + '  ' + platform.gateways.us.api +
+    '  (TLS + HTTP/2: ' + platform.gateways.us.identityTls + '  ' + platform.gateways.us.apiTls + ')'),
+  line('Certificate authority:', platform.caFile + '  (throw-away; your browser warns about the entry once,'),
+  line('', 'or trust it: chromium --ignore-certificate-errors-spki-list=' + platform.spkiSha256 + ')'),
   line('Identity server eu, us:', platform.services['identity-eu'] + '  ' + platform.services['identity-us']),
   line('API eu, us:', platform.services['api-eu'] + '  ' + platform.services['api-us']),
   line('Global directory:', platform.services.directory),

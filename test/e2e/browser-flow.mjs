@@ -1,7 +1,8 @@
 // A real browser (Debian's chromium, driven by playwright-core) signs a us user in to the client web app,
-// whose one entry URL is the global entry, entering at gateway eu. The services' own records must show
-// that every request of that user was served in us and that eu holds nothing about the user beyond the
-// name lookup.
+// whose one entry URL is the global entry (HTTPS), entering at gateway eu. The entry passes TLS through,
+// so chromium speaks HTTP/2 with gateway eu itself: its access log must say HTTP/2.0 for every page of
+// the login. The services' own records must show that every request of that user was served in us and
+// that eu holds nothing about the user beyond the name lookup.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,14 +14,21 @@ export const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** The gateway's access-log lines (format region_router) of the browser's own pages: the login. */
+const LOGIN_PAGES = /"(GET|POST) \/login(\/password)? (\S+)" /;
+
 export async function browserFlow(platform, user, screenshotPath) {
   assert.equal(platform.enter, 'eu', 'the global entry must enter at gateway eu for this test');
   const since = new Date().toISOString();
   const shots = join(screenshotPath, '..'); // the login stages go next to the signed-in page
   mkdirSync(shots, { recursive: true });
   const profile = mkdtempSync(join(tmpdir(), 'njs-region-router-chromium-'));
-  // launchPersistentContext is how playwright takes a --user-data-dir: a fresh one per run.
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1000, height: 900 } });
+  const accessBefore = platform.accessLog('gateway-eu').length;
+  // launchPersistentContext is how playwright takes a --user-data-dir: a fresh one per run. Chromium trusts
+  // the gateways' throw-away certificate by its public key, for this run only; every other certificate
+  // is checked as usual.
+  const args = FLAGS.concat(['--ignore-certificate-errors-spki-list=' + platform.spkiSha256]);
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args, viewport: { width: 1000, height: 900 } });
   try {
     const tab = context.pages()[0] || await context.newPage();
     tab.setDefaultTimeout(15000);
@@ -74,6 +82,15 @@ export async function browserFlow(platform, user, screenshotPath) {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
+
+  // --- The protocol: chromium negotiated HTTP/2 with gateway eu through the entry (TLS passed through);
+  // the client app's back-channel (Node's fetch) speaks HTTP/1.1 over TLS to the same listener.
+  const access = platform.accessLog('gateway-eu').slice(accessBefore).split('\n');
+  const loginLines = access.filter(function (l) { return LOGIN_PAGES.test(l); });
+  assert.ok(loginLines.length >= 4, 'the login pages in gateway eu\'s access log:\n' + access.join('\n'));
+  assert.deepEqual(loginLines.filter(function (l) { return LOGIN_PAGES.exec(l)[3] !== 'HTTP/2.0'; }), [], 'login pages not served over HTTP/2');
+  const tokenLines = access.filter(function (l) { return /"POST \/oauth\/token /.test(l); });
+  assert.ok(tokenLines.length >= 1 && tokenLines.every(function (l) { return / HTTP\/1\.1" /.test(l); }), 'token requests over HTTP/1.1:\n' + tokenLines.join('\n'));
 
   // --- The services' own records ---
   const records = await readRecords(platform, since);

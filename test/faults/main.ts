@@ -1,11 +1,13 @@
-// Fault tests through real nginx: a region's upstream stopped, refusing or hanging; the explicit failover
-// opt-in; a reload under bounded load. Each starts its own gateway (test/hostile/gateway.ts).
+// Fault tests through real nginx, on one runtime: a region's upstream stopped, refusing or hanging; the
+// explicit failover opt-in; a reload under bounded load. Each starts its own gateway (test/hostile/gateway.ts).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokenLines } from '../../dev/logs.mjs';
 import { ROOT } from '../../dev/paths.mjs';
+import type { Runtime } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
+import { gatewayPrefixStem } from '../harness/run-resources.mjs';
 import { Gateway, GatewayOptions, startGateway } from '../hostile/gateway';
 import { exchange, inParallel, Message, serialise } from '../hostile/wire';
 
@@ -83,11 +85,16 @@ function verdict(name: string, problems: (string | undefined)[], detail: string)
   return { name, ok: real.length === 0, detail: real.length ? real.length + ' problems, first: ' + real[0] : detail };
 }
 
-async function withGateway<T>(opts: GatewayOptions, run: (gw: Gateway) => Promise<T>): Promise<T> {
-  const gw = await startGateway(opts);
+/** Where a fault run's gateways run, and the directory of its edited snippet copies. */
+interface Run { runtime: Runtime; runId: string; edits: string }
+
+type FaultOptions = Omit<GatewayOptions, 'runtime' | 'runId' | 'name' | 'readable'>;
+
+async function withGateway<T>(at: Run, opts: FaultOptions, run: (gw: Gateway) => Promise<T>): Promise<T> {
+  const gw = await startGateway({ ...opts, runtime: at.runtime, runId: at.runId, name: 'faults', readable: [at.edits] });
   try {
     const result = await run(gw);
-    if (process.env.FAULTS_DUMP) writeFileSync(process.env.FAULTS_DUMP + '.' + run.name, gw.nginx.errorLog() + '\n=== access\n' + gw.nginx.accessLog() + '\n=== conf\n' + readFileSync(join(gw.nginx.prefix, 'nginx.conf'), 'utf8'));
+    if (process.env.FAULTS_DUMP) writeFileSync(process.env.FAULTS_DUMP + '.' + at.runtime.id + '.' + run.name, gw.nginx.errorLog() + '\n=== access\n' + gw.nginx.accessLog() + '\n=== conf\n' + readFileSync(join(gw.nginx.prefix, 'nginx.conf'), 'utf8'));
     // connect() and timeout errors are what these tests provoke: only worse means nginx or njs broke
     const crashes = brokenLines(gw.nginx.errorLog(), 'alert');
     if (crashes.length) throw new Error('nginx or njs broke: ' + crashes[0]);
@@ -109,32 +116,34 @@ function accessLines(gw: Gateway, pattern: RegExp): string[] {
   return gw.nginx.accessLog().split('\n').filter(function (l) { return pattern.test(l); });
 }
 
-/** Replaces a shipped snippet, for this gateway only, by an edited copy. */
-function withSnippet(name: string, edit: (text: string) => string): (conf: string) => string {
+/**
+ * Replaces a shipped snippet, for this gateway only, by an edited copy in the run's `edits` directory
+ * (the gateway's container mounts it).
+ */
+function withSnippet(at: Run, name: string, edit: (text: string) => string): (conf: string) => string {
   return function (conf) {
-    const dir = mkdtempSync(join(tmpdir(), 'region-router-faults-'));
+    const dir = mkdtempSync(join(at.edits, name + '-'));
     const snippet = join(ROOT, 'nginx', name);
     const copy = join(dir, name);
     const text = readFileSync(snippet, 'utf8');
     const edited = edit(text);
     if (edited === text) throw new Error('edit of ' + name + ' changed nothing: the snippet moved on');
     writeFileSync(copy, edited);
-    process.on('exit', function () { rmSync(dir, { recursive: true, force: true }); });
     return conf.split('include ' + snippet + ';').join('include ' + copy + ';');
   };
 }
 
 /** Timeouts shorter than the shipped ones, so the timeout tests do not wait that long. */
-const readTimeout2s = withSnippet('unavailable.conf', function (t) { return t.replace('proxy_read_timeout 30s;', 'proxy_read_timeout 2s;'); });
-const connectTimeout1s = withSnippet('unavailable.conf', function (t) { return t.replace('proxy_connect_timeout 3s;', 'proxy_connect_timeout 1s;'); });
+function readTimeout2s(at: Run) { return withSnippet(at, 'unavailable.conf', function (t) { return t.replace('proxy_read_timeout 30s;', 'proxy_read_timeout 2s;'); }); }
+function connectTimeout1s(at: Run) { return withSnippet(at, 'unavailable.conf', function (t) { return t.replace('proxy_connect_timeout 3s;', 'proxy_connect_timeout 1s;'); }); }
 
 /** The failover opt-in for us on the identity gateway only, as regions.conf documents it. */
-const allowUsToFailOverToEu = withSnippet('regions.conf', function (t) { return t.replace('# identity:us  idsvr_eu;', 'identity:us  idsvr_eu;'); });
+function allowUsToFailOverToEu(at: Run) { return withSnippet(at, 'regions.conf', function (t) { return t.replace('# identity:us  idsvr_eu;', 'identity:us  idsvr_eu;'); }); }
 
-async function regionDown(): Promise<FaultResult[]> {
+async function regionDown(at: Run): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
   const us = await trafficFor('us');
-  return withGateway({}, async function (gw) {
+  return withGateway(at, {}, async function (gw) {
     const out: FaultResult[] = [];
     // Warm up: keepalive connections to every upstream exist when us goes down.
     const warm = await mixed(gw, eu.concat(us), 3);
@@ -187,8 +196,8 @@ async function regionDown(): Promise<FaultResult[]> {
 }
 
 /** us is broken so that its users wait for a timeout: they get the 503 after it, eu is answered meanwhile. */
-async function slowRegion(eu: Traffic[], us: Traffic[], fault: 'hang' | 'blackhole', edit: (conf: string) => string, timeoutMs: number, name: string): Promise<FaultResult> {
-  return withGateway({ faulty: { 'us/identity': fault, 'us/api': fault }, edit }, async function (gw) {
+async function slowRegion(at: Run, eu: Traffic[], us: Traffic[], fault: 'hang' | 'blackhole', edit: (conf: string) => string, timeoutMs: number, name: string): Promise<FaultResult> {
+  return withGateway(at, { faulty: { 'us/identity': fault, 'us/api': fault }, edit }, async function (gw) {
     const usAnswers = Promise.all(us.map(function (t, i) { return t.send(gw, i); }));
     const euDuring = await mixed(gw, eu, 5);
     const usAll = await usAnswers;
@@ -203,25 +212,25 @@ async function slowRegion(eu: Traffic[], us: Traffic[], fault: 'hang' | 'blackho
   });
 }
 
-async function refusedAndTimeout(): Promise<FaultResult[]> {
+async function refusedAndTimeout(at: Run): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
   const us = await trafficFor('us');
   const out: FaultResult[] = [];
-  out.push(await withGateway({ faulty: { 'us/identity': 'refuse', 'us/api': 'refuse' } }, async function (gw) {
+  out.push(await withGateway(at, { faulty: { 'us/identity': 'refuse', 'us/api': 'refuse' } }, async function (gw) {
     const all = await mixed(gw, eu.concat(us), 5);
     return verdict('us refuses connections from the start: us 503, eu unaffected', all.map(function (x) {
       return x.t.region === 'us' ? isUnavailable(x.a) : servedBy(x.a, 'eu/' + x.t.service);
     }), all.length + ' requests');
   }));
-  out.push(await slowRegion(eu, us, 'blackhole', connectTimeout1s, 1000, 'us never accepts connections (proxy_connect_timeout 1s)'));
-  out.push(await slowRegion(eu, us, 'hang', readTimeout2s, 2000, 'us accepts and never answers (proxy_read_timeout 2s)'));
+  out.push(await slowRegion(at, eu, us, 'blackhole', connectTimeout1s(at), 1000, 'us never accepts connections (proxy_connect_timeout 1s)'));
+  out.push(await slowRegion(at, eu, us, 'hang', readTimeout2s(at), 2000, 'us accepts and never answers (proxy_read_timeout 2s)'));
   return out;
 }
 
-async function failover(): Promise<FaultResult[]> {
+async function failover(at: Run): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
   const us = await trafficFor('us');
-  return withGateway({ edit: allowUsToFailOverToEu }, async function failoverRun(gw) {
+  return withGateway(at, { edit: allowUsToFailOverToEu(at) }, async function failoverRun(gw) {
     const out: FaultResult[] = [];
     const euIdentity = gw.upstreams['eu/identity'];
     await gw.stopUpstream('us/identity');
@@ -290,10 +299,10 @@ function reloadProblems(gw: Gateway, reloads: number): (string | undefined)[] {
   ];
 }
 
-async function reloadUnderLoad(): Promise<FaultResult[]> {
+async function reloadUnderLoad(at: Run): Promise<FaultResult[]> {
   const traffic = (await trafficFor('eu')).concat(await trafficFor('us'));
   const out: FaultResult[] = [];
-  out.push(await withGateway({}, async function (gw) {
+  out.push(await withGateway(at, {}, async function (gw) {
     // One connection per request: every request nginx accepted must be answered, across reloads.
     const total = 2000;
     const run = await loadWithReloads(gw, traffic, total, false);
@@ -302,7 +311,7 @@ async function reloadUnderLoad(): Promise<FaultResult[]> {
     return verdict('reload under load, fresh connections: ' + run.reloads + ' x SIGHUP during ' + total + ' requests: none lost', problems,
       total + ' requests, all 200 from the home region');
   }));
-  out.push(await withGateway({}, async function (gw) {
+  out.push(await withGateway(at, {}, async function (gw) {
     // Keepalive clients: a reload closes idle keepalive connections; a request the client sent into one
     // at that moment is never read by nginx (no answer, reached no upstream). HTTP/1.1 lets the client
     // resend it (RFC 9112 9.3.1); nothing else may go wrong.
@@ -330,16 +339,21 @@ async function reloadUnderLoad(): Promise<FaultResult[]> {
   return out;
 }
 
-export async function runFaults(print: (line: string) => void): Promise<FaultResult[]> {
+export async function runFaults(print: (line: string) => void, runtime: Runtime, runId: string): Promise<FaultResult[]> {
   const results: FaultResult[] = [];
-  for (const group of [regionDown, refusedAndTimeout, failover, reloadUnderLoad]) {
-    if (process.env.FAULTS_ONLY && process.env.FAULTS_ONLY !== group.name) continue;
-    try {
-      results.push(...await group());
-    } catch (e) {
-      results.push({ name: group.name, ok: false, detail: String((e as Error).stack ?? e) });
+  const at: Run = { runtime, runId, edits: mkdtempSync(join(tmpdir(), gatewayPrefixStem(runId) + 'edits-')) };
+  try {
+    for (const group of [regionDown, refusedAndTimeout, failover, reloadUnderLoad]) {
+      if (process.env.FAULTS_ONLY && process.env.FAULTS_ONLY !== group.name) continue;
+      try {
+        results.push(...await group(at));
+      } catch (e) {
+        results.push({ name: group.name, ok: false, detail: String((e as Error).stack ?? e) });
+      }
     }
+  } finally {
+    rmSync(at.edits, { recursive: true, force: true });
   }
-  print('faults: ' + results.length + ' checks against real nginx');
+  print('faults [' + runtime.id + ']: ' + results.length + ' checks against real nginx');
   return results;
 }

@@ -1,18 +1,21 @@
-// The containerised two-region platform: per region one identity server and one business API (the echo
-// upstream, run by node in a container), and one gateway per region (real nginx in a container) running
-// the built bundle with the shipped example config. Both gateways reach both regions' upstreams, so a
-// user may enter at either. Every container uses host networking and listens on 127.0.0.1 only.
+// The containerised two-region platform on one runtime (dev/runtimes.mjs): per region one identity server
+// and one business API (the echo upstream, run by the image's own Node in a container) and one gateway per
+// region (the runtime's nginx in a container) running the built bundle with the shipped example config,
+// plus the runtime's engine include. Each gateway listens in clear and with TLS + HTTP/2 (a throw-away
+// CA made for the run). Both gateways reach both regions' upstreams, so a user may enter at either. Every
+// container uses host networking and listens on 127.0.0.1 only.
 import { GenericContainer, StartedTestContainer } from 'testcontainers';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configureTestcontainers } from '../../dev/docker-engine.mjs';
 import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
 import { BUNDLE, ROOT } from '../../dev/paths.mjs';
 import { freePort, waitForPort } from '../../dev/ports.mjs';
 import type { Endpoint } from '../../dev/ports.mjs';
-import { configureTestcontainers } from './docker-engine.mjs';
-import { ensureBaseImage } from '../../containers/base-image.mjs';
+import { checkEngine, engineProbeConf, ensureImage, imageVersions, jsEngineDirective } from '../../dev/runtimes.mjs';
+import type { Runtime } from '../../dev/runtimes.mjs';
+import { makeCertificates } from '../../dev/tls.mjs';
 import { RUN_LABEL, gatewayPrefixStem } from './run-resources.mjs';
 
 export const REGIONS = ['eu', 'us'] as const;
@@ -25,21 +28,35 @@ export type { Endpoint };
 
 export interface GatewayInfo {
   region: Region;
+  /** Clear HTTP/1.1 listeners. */
   identity: Endpoint;
   api: Endpoint;
+  /** The same servers' TLS listeners (HTTP/1.1 and HTTP/2 by ALPN). */
+  identityTls: Endpoint;
+  apiTls: Endpoint;
   /** nginx's prefix on this host: error.log and access.log are read from here. */
   prefix: string;
   image: string;
-  /** The njs engine the image runs (`njs -v`), or 'unknown' without the njs CLI. */
+  /** `njs -v` and `nginx -v` in the image. */
   njsVersion: string;
+  nginxVersion: string;
+  /** Whether the TLS listeners also take HTTP/3 (QUIC on the same ports): nginx has the http_v3 module. */
+  http3: boolean;
+  /** The engine the gateway's nginx reported running (njs.engine): 'njs' or 'QuickJS'. */
+  engine: string;
 }
 
 /** What tests need: plain data, so vitest can hand it from globalSetup to the test files. */
 export interface Topology {
+  runtime: Runtime;
   gateways: Record<Region, GatewayInfo>;
   upstreams: Record<string, Endpoint>;
   defaultRegion: string;
-  baseImage: string;
+  /** The throw-away CA (PEM) that signed the gateways' certificate. */
+  ca: string;
+  /** base64 SHA-256 of the gateways' public key, for chromium's --ignore-certificate-errors-spki-list. */
+  spkiSha256: string;
+  image: string;
   imageBuildSeconds: number;
   startSeconds: number;
 }
@@ -71,32 +88,22 @@ export function shippedDefaultRegion(): string {
   return m[1];
 }
 
-// Where images keep the njs module: Debian's packages and nginx.org's (official images) use the first;
-// /etc/nginx/modules is the official images' link to it.
-const NJS_MODULE_PATHS = ['/usr/lib/nginx/modules/ngx_http_js_module.so', '/etc/nginx/modules/ngx_http_js_module.so',
-  '/usr/local/nginx/modules/ngx_http_js_module.so'];
-
-/** The njs module's path inside an image, found by looking (the gateway runs with its own prefix). */
-function njsModulePath(image: string): string {
-  const probe = spawnSync('docker', ['run', '--rm', '--network', 'host', '--entrypoint', 'sh', image, '-c',
-    'for p in "$@"; do [ -e "$p" ] && { echo "$p"; exit 0; }; done; exit 1', 'probe'].concat(NJS_MODULE_PATHS), { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    throw new Error('image ' + image + ' has no njs module at ' + NJS_MODULE_PATHS.join(', ') + ' (' + (probe.stderr || '').trim() + ')');
-  }
-  return probe.stdout.trim();
-}
-
-export async function startTopology(opts: { runId: string; log?: (line: string) => void }): Promise<RunningTopology> {
+export async function startTopology(opts: { runId: string; runtime: Runtime; log?: (line: string) => void }): Promise<RunningTopology> {
   const log = opts.log || function () {};
+  const runtime = opts.runtime;
   configureTestcontainers();
   if (!existsSync(BUNDLE)) throw new Error('no bundle at ' + BUNDLE + ': run `npm run build` first');
-  const base = ensureBaseImage({ log });
-  const gatewayImage = process.env.NGINX_IMAGE || base.tag;
-  const modulePath = njsModulePath(gatewayImage);
+  const image = ensureImage(runtime.release, { log });
+  const versions = imageVersions(image.tag);
   const started = Date.now();
   const labels = { [RUN_LABEL]: opts.runId };
   const containers: StartedTestContainer[] = [];
   const prefixes: string[] = [];
+
+  // The run's certificates, in a directory named like the gateway prefixes, so sweepRun removes it too.
+  const tlsDir = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + 'tls-'));
+  prefixes.push(tlsDir);
+  const certs = makeCertificates(tlsDir);
 
   const stop = async function () {
     await Promise.all(containers.map(function (c) {
@@ -116,7 +123,7 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
     const upstreamStarts = Object.keys(upstreams).map(async function (key) {
       const parts = key.split('/');
       const u = upstreams[key];
-      const c = await new GenericContainer(base.tag)
+      const c = await new GenericContainer(image.tag)
         .withName('region-router-' + opts.runId + '-' + parts[0] + '-' + parts[1])
         .withNetworkMode('host')
         .withLabels(labels)
@@ -134,22 +141,32 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
     const gatewayStarts = REGIONS.map(async function (region) {
       const identity = { host: HOST, port: await freePort(HOST) };
       const api = { host: HOST, port: await freePort(HOST) };
+      const identityTls = { host: HOST, port: await freePort(HOST) };
+      const apiTls = { host: HOST, port: await freePort(HOST) };
+      const probe = { host: HOST, port: await freePort(HOST) };
       const own: Record<number, number> = Object.assign({}, ports);
       own[EXAMPLE_PORTS.identity] = identity.port;
       own[EXAMPLE_PORTS.api] = api.port;
       const prefix = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + region + '-'));
       prefixes.push(prefix);
       // The shipped example, run by the container's nginx itself: host paths are mounted at the same paths,
-      // and the workers (the container's root) write the host-created private prefix.
-      const conf = renderExample({ ports: own, errorLog: 'info', njsModule: modulePath, asRoot: true, daemonOff: true });
+      // and the workers (the container's root) write the host-created private prefix. Added: the engine
+      // include, the engine probe's own server, and a TLS listener in each gateway server {}.
+      const conf = renderExample({
+        ports: own, errorLog: 'info', asRoot: true, daemonOff: true,
+        http: [jsEngineDirective(runtime), engineProbeConf(probe)].filter(Boolean).join('\n    '),
+        tls: { listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls }, nginxVersion: versions.nginx, certs, quic: versions.http3 },
+      });
       writeFileSync(join(prefix, 'nginx.conf'), conf);
-      const c = await new GenericContainer(gatewayImage)
+      const c = await new GenericContainer(image.tag)
         .withName('region-router-' + opts.runId + '-gateway-' + region)
         .withNetworkMode('host')
         .withLabels(labels)
         .withBindMounts([
           { source: join(ROOT, 'dist'), target: join(ROOT, 'dist'), mode: 'ro' },
           { source: join(ROOT, 'nginx'), target: join(ROOT, 'nginx'), mode: 'ro' },
+          { source: join(ROOT, 'dev'), target: join(ROOT, 'dev'), mode: 'ro' },
+          { source: tlsDir, target: tlsDir, mode: 'ro' },
           { source: prefix, target: prefix, mode: 'rw' },
         ])
         .withEntrypoint(['nginx'])
@@ -158,28 +175,31 @@ export async function startTopology(opts: { runId: string; log?: (line: string) 
       containers.push(c);
       const deadline = Date.now() + 15000;
       try {
-        for (const l of [identity, api]) await waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
+        for (const l of [identity, api, identityTls, apiTls, probe]) await waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
       } catch (e) {
-        throw new Error('gateway ' + region + ' (' + gatewayImage + '): ' + (e as Error).message + '\n--- error.log ---\n' +
+        throw new Error('gateway ' + region + ' (' + runtime.id + ', ' + image.tag + '): ' + (e as Error).message + '\n--- error.log ---\n' +
           readIfThere(join(prefix, 'error.log')) + '\n--- container output ---\n' + await containerOutput(c));
       }
-      const version = await c.exec(['njs', '-v']).catch(function () { return { exitCode: 1, output: '', stdout: '', stderr: '' }; });
-      const njsVersion = version.exitCode === 0 ? version.output.trim() : 'unknown';
-      gateways[region] = { region, identity, api, prefix, image: gatewayImage, njsVersion };
+      const engine = await checkEngine(runtime, probe);
+      gateways[region] = { region, identity, api, identityTls, apiTls, prefix, image: image.tag, njsVersion: versions.njs, nginxVersion: versions.nginx, http3: versions.http3, engine };
     });
 
     // Wait for every start, failed or not, so that stop() below sees every container.
     const settled = await Promise.allSettled(upstreamStarts.concat(gatewayStarts));
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
     const startSeconds = (Date.now() - started) / 1000;
-    log('topology: 2 gateways (' + gatewayImage + ') and 4 upstreams up in ' + startSeconds.toFixed(1) + ' s');
+    log('topology [' + runtime.id + ']: 2 gateways (nginx ' + versions.nginx + ', njs ' + versions.njs + ', engine ' + gateways.eu.engine +
+      ') and 4 upstreams up in ' + startSeconds.toFixed(1) + ' s');
     return {
       topology: {
+        runtime,
         gateways,
         upstreams,
         defaultRegion: shippedDefaultRegion(),
-        baseImage: base.tag,
-        imageBuildSeconds: base.seconds,
+        ca: certs.ca,
+        spkiSha256: certs.spkiSha256,
+        image: image.tag,
+        imageBuildSeconds: image.seconds,
         startSeconds,
       },
       stop,

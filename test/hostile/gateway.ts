@@ -1,6 +1,7 @@
-// The system under test for the hostile and fault suites: Debian's nginx with the built bundle and the
-// shipped example config, four echo upstreams (eu/us x identity/api) and a sentinel that no request may
-// reach.
+// The system under test for the hostile and fault suites: one runtime's nginx (dev/runtimes.mjs: in its
+// image, host network, through startNginx) with the built bundle, the shipped example config and the
+// runtime's engine include; four echo upstreams (eu/us x identity/api) and a sentinel that no request may
+// reach, on the host.
 import { spawn } from 'node:child_process';
 import { connect, createServer, Server, Socket } from 'node:net';
 import { startEchoUpstream } from '../../dev/echo-upstream.mjs';
@@ -9,11 +10,16 @@ import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
 import { startNginx } from '../../dev/nginx.mjs';
 import type { RunningNginx } from '../../dev/nginx.mjs';
 import { freePort } from '../../dev/ports.mjs';
+import { checkEngine, engineProbeConf, ensureImage, imageRuntime, imageVersions, jsEngineDirective } from '../../dev/runtimes.mjs';
+import type { Runtime } from '../../dev/runtimes.mjs';
+import { RUN_LABEL, gatewayPrefixStem } from '../harness/run-resources.mjs';
 
 export type Upstream = EchoUpstream;
 
 export interface Gateway {
   nginx: RunningNginx;
+  /** `nginx -v` and `njs -v` of the runtime's image. */
+  versions: { nginx: string; njs: string };
   identityPort: number;
   apiPort: number;
   /** Keyed 'eu/identity', 'us/api', ... */
@@ -29,6 +35,13 @@ export interface Gateway {
 }
 
 export interface GatewayOptions {
+  runtime: Runtime;
+  /** Names this run's containers and prefixes (test/harness/run-resources.mjs sweeps them). */
+  runId: string;
+  /** What the gateway is for, in its container's and prefix's name. */
+  name: string;
+  /** Paths outside the repository that the edited config names (edited snippet copies). */
+  readable?: string[];
   /** Rewrites the rendered example config (e.g. shorter timeouts, a failover opt-in) before nginx starts. */
   edit?: (conf: string) => string;
   /**
@@ -85,7 +98,8 @@ function startHangingUpstream(): Promise<{ port: number; close(): Promise<void> 
   });
 }
 
-export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const image = ensureImage(opts.runtime.release);
   const upstreams: Record<string, Upstream> = {};
   const ports: Record<number, number> = {};
   const hanging: { close(): Promise<void> }[] = [];
@@ -107,10 +121,27 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   const sentinel = await startEchoUpstream({ region: 'sentinel', service: 'not-configured' });
   const identityPort = ports[EXAMPLE_PORTS.identity] = await freePort();
   const apiPort = ports[EXAMPLE_PORTS.api] = await freePort();
-  const conf = renderExample({ ports, errorLog: 'info', edit: opts.edit });
-  const nginx = await startNginx(conf, { listen: [{ host: '127.0.0.1', port: identityPort }, { host: '127.0.0.1', port: apiPort }] });
+  const probe = { host: '127.0.0.1', port: await freePort() };
+  const conf = renderExample({
+    ports, errorLog: 'info', edit: opts.edit,
+    http: [jsEngineDirective(opts.runtime), engineProbeConf(probe)].filter(Boolean).join('\n    '),
+  });
+  // The prefix is named like the harness's gateway prefixes, so an interrupted run's sweep finds it.
+  const name = gatewayPrefixStem(opts.runId).replace(/^region-router-/, '') + opts.name;
+  const nginx = await startNginx(conf, {
+    name,
+    listen: [{ host: '127.0.0.1', port: identityPort }, { host: '127.0.0.1', port: apiPort }, probe],
+    runtime: imageRuntime(image.tag, { namePrefix: 'region-router-', labels: { [RUN_LABEL]: opts.runId } }),
+    readable: opts.readable,
+  });
+  try {
+    await checkEngine(opts.runtime, probe);
+  } catch (e) {
+    await nginx.stop();
+    throw e;
+  }
   return {
-    nginx, identityPort, apiPort, upstreams, ports, sentinel,
+    nginx, versions: imageVersions(image.tag), identityPort, apiPort, upstreams, ports, sentinel,
     stopUpstream: async function (key) {
       const u = upstreams[key];
       delete upstreams[key];

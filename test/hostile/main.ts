@@ -1,10 +1,13 @@
-// Sends the hostile corpus through real nginx and checks each answer against the documented one, then
-// the whole run: no worker crashed, no 500, no upstream outside the configured set, nothing leaked to a log.
+// Sends the hostile corpus through one runtime's nginx and checks each answer against the documented one,
+// then the whole run: no worker crashed, no 500, no upstream outside the configured set, nothing leaked to
+// a log.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Echo } from '../../dev/echo-upstream.mjs';
 import { brokenLines } from '../../dev/logs.mjs';
 import { ROOT } from '../../dev/paths.mjs';
+import { readsBodyFiles } from '../../dev/runtimes.mjs';
+import type { Runtime } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 import { buildCorpus, Case, CATEGORIES } from './corpus';
 import { startGateway } from './gateway';
@@ -69,12 +72,12 @@ function leaks(log: string, secrets: string[]): string[] {
   });
 }
 
-export async function runHostile(print: (line: string) => void): Promise<SuiteResult> {
-  const gw = await startGateway();
+export async function runHostile(print: (line: string) => void, runtime: Runtime, runId: string): Promise<SuiteResult> {
+  const gw = await startGateway({ runtime, runId, name: 'hostile' });
   const global: string[] = [];
   try {
     const signed = { us: await mintWrappedToken({ zone: 'us' }), eu: await mintWrappedToken({ zone: 'eu' }) };
-    const cases = buildCorpus({ sentinel: '127.0.0.1:' + gw.sentinel.port, signed });
+    const cases = buildCorpus({ sentinel: '127.0.0.1:' + gw.sentinel.port, signed, readsBodyFiles: readsBodyFiles(gw.versions.njs) });
     const responses = await inParallel(cases, 8, function (c) {
       return exchange(c.gateway === 'identity' ? gw.identityPort : gw.apiPort, c.bytes);
     });
@@ -114,23 +117,24 @@ export async function runHostile(print: (line: string) => void): Promise<SuiteRe
     const reachedIds = new Set<number>();
     for (const key of Object.keys(gw.upstreams)) {
       for (const rec of gw.upstreams[key].seen) {
-        const m = /^\/h\/(\d+)[/?]/.exec(rec.url);
+        const m = /^\/h\/(\d+)(?:[/?]|$)/.exec(rec.url);
         const c = m ? cases[Number(m[1])] : undefined;
-        if (!c || c.expect.kind !== 'routed' || c.expect.region + '/' + c.gateway !== key) global.push(key + ' received ' + rec.method + ' ' + rec.url.slice(0, 60) + ', which was not routed there');
+        // An HTTP/0.9 request is proxied too (as HTTP/1.1, without headers): to the region it was routed to.
+        if (!c || c.expect.kind === 'refused' || c.expect.region + '/' + c.gateway !== key) global.push(key + ' received ' + rec.method + ' ' + rec.url.slice(0, 60) + ', which was not routed there');
         if (c) reachedIds.add(c.id);
       }
     }
     const secrets = cases.flatMap(function (c) { return c.secrets; });
     const accessLeaks = leaks(access, secrets);
     if (accessLeaks.length) global.push(accessLeaks.length + ' access-log lines hold a token or cookie value, e.g.\n  ' + accessLeaks[0].slice(0, 300));
-    if (process.env.HOSTILE_DUMP) writeFileSync(process.env.HOSTILE_DUMP, errors + '\n=== access\n' + access);
+    if (process.env.HOSTILE_DUMP) writeFileSync(process.env.HOSTILE_DUMP + '.' + runtime.id, errors + '\n=== access\n' + access);
     // nginx itself, at info, quotes the header or request line it refuses ("client sent too long header
     // line: ..."). The shipped error_log level (warn) never writes those; every other line must be clean.
     const errorLeaks = leaks(errors, secrets);
     const refusedQuotes = errorLeaks.filter(function (l) { return / \[info\] \d+#\d+: \*\d+ client sent /.test(l); });
     const realLeaks = errorLeaks.filter(function (l) { return refusedQuotes.indexOf(l) < 0; });
     if (realLeaks.length) global.push(realLeaks.length + ' error-log lines hold a token or cookie value, e.g.\n  ' + realLeaks.slice(0, 3).map(function (l) { return l.slice(0, 300); }).join('\n  '));
-    print('hostile logs: ' + accessLeaks.length + ' access-log lines and ' + realLeaks.length
+    print('hostile logs [' + runtime.id + ']: ' + accessLeaks.length + ' access-log lines and ' + realLeaks.length
       + ' error-log lines (njs, or notice and above) hold a planted value; ' + refusedQuotes.length + ' info-level nginx lines quote a refused request (not written at the shipped level, warn)');
 
     // A token that overrules the cookie says so in one warn line, with regions and sources only.
@@ -146,7 +150,7 @@ export async function runHostile(print: (line: string) => void): Promise<SuiteRe
       const count = perCategory.get(cat.id)?.total;
       if (!row || !row.includes('| ' + cat.answer + ' | ' + count + ' |')) global.push('docs/bad-input.md does not document ' + cat.id + ' as: ' + cat.answer + ' | ' + count + ' |');
     }
-    print('hostile corpus: ' + cases.length + ' requests in ' + CATEGORIES.length + ' categories; ' + reachedIds.size + ' reached their region\'s upstream, '
+    print('hostile corpus [' + runtime.id + ', nginx ' + gw.versions.nginx + ', njs ' + gw.versions.njs + ']: ' + cases.length + ' requests in ' + CATEGORIES.length + ' categories; ' + reachedIds.size + ' reached their region\'s upstream, '
       + (cases.length - reachedIds.size) + ' were answered by nginx; sentinel reached ' + gw.sentinel.seen.length + ' times; '
       + 'error log ' + errors.split('\n').length + ' lines, access log ' + access.split('\n').length + ' lines searched for ' + secrets.length + ' planted values');
     return { passed, total: cases.length, global };

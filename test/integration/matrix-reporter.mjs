@@ -47,23 +47,36 @@ export function renderFailures(results) {
 }
 
 /**
- * One row per message type, one column per (home region, entry gateway). A cell shows the outcome, the
- * region that answered and the source the gateway logged; the expected region heads each row's cells.
+ * One matrix per runtime: one row per message type, one column per transport. A cell sums up the four
+ * (home region, entry gateway) cases: "ok x4" and the source nginx logged when all passed alike;
+ * otherwise each case's outcome, the region that answered ("!=x" when x was expected) and the source.
  */
-export function renderMatrix(results) {
-  if (results.cases.length === 0) return '(no conformance case ran: see the errors above)';
+export function renderMatrix(results, runtimeId) {
+  if (results.cases.length === 0) return '(no conformance case ran on ' + runtimeId + ': see the errors above)';
   const columns = [];
   const rows = [];
-  const cell = {};
+  const cases = {};
   for (const c of results.cases) {
     const m = c.matrix;
-    const column = 'home ' + m.home + ' @ ' + m.entry + ' gw';
-    if (columns.indexOf(column) < 0) columns.push(column);
+    if (columns.indexOf(m.transport) < 0) columns.push(m.transport);
     if (rows.indexOf(m.message) < 0) rows.push(m.message);
-    const answered = m.answered ? m.answered.split('/')[0] : '-';
-    const text = (c.state === 'passed' ? 'ok   ' : 'FAIL ') + answered + (answered === m.expected ? '' : '!=' + m.expected) +
-      ' ' + (m.source || '?');
-    cell[m.message + '|' + column] = text;
+    const key = m.message + '|' + m.transport;
+    (cases[key] = cases[key] || []).push(c);
+  }
+  const cell = {};
+  for (const key of Object.keys(cases)) {
+    const list = cases[key];
+    const sources = list.map(function (c) { return c.matrix.source || '?'; });
+    const allOk = list.every(function (c) { return c.state === 'passed'; });
+    if (allOk && sources.every(function (s) { return s === sources[0]; })) {
+      cell[key] = 'ok x' + list.length + ' ' + sources[0];
+    } else {
+      cell[key] = list.map(function (c) {
+        const m = c.matrix;
+        const answered = m.answered ? m.answered.split('/')[0] : '-';
+        return (c.state === 'passed' ? 'ok ' : 'FAIL ') + m.home + '@' + m.entry + ':' + answered + (answered === m.expected ? '' : '!=' + m.expected) + ' ' + (m.source || '?');
+      }).join(', ');
+    }
   }
   const first = Math.max.apply(null, ['message type'].concat(rows).map(function (r) { return r.length; })) + 2;
   const width = Math.max.apply(null, columns.concat(Object.values(cell)).map(function (s) { return s.length; })) + 2;
@@ -71,8 +84,10 @@ export function renderMatrix(results) {
     return pad(label, first) + '| ' + cells.map(function (s) { return pad(s, width); }).join('| ');
   };
   const out = [
-    'Each cell: outcome, the region whose upstream answered ("!=x" when x was expected), the source nginx logged.',
-    'Rows answered by "default" expect the default region: there the request carries no usable region.',
+    'Conformance on ' + runtimeId + '. Each cell: the home region x entry gateway cases of that message and transport,',
+    'and the source nginx logged. Rows answered by "default" expect the default region: the request carries no usable region.',
+    '(not run): the transport\'s client cannot send that message as built (HTTP/3 goes through chromium\'s fetch():',
+    'no chunked body, no Expect).',
     '',
     line('message type', columns),
     '-'.repeat(first + (width + 2) * columns.length),
