@@ -24,6 +24,11 @@ export default tseslint.config(
     },
   },
   {
+    // Loaded by nginx: njs's globals.
+    files: ['dev/engine-probe.js', 'bench/*.js'],
+    languageOptions: { globals: { njs: 'readonly', ngx: 'readonly' } },
+  },
+  {
     // Browser-side scripts that Playwright runs in the page.
     files: ['test/e2e/**/*.mjs', 'platform/**/*.mjs'],
     languageOptions: { globals: { document: 'readonly', window: 'readonly', location: 'readonly' } },

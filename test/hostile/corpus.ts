@@ -231,7 +231,7 @@ export function buildCorpus(ctx: CorpusContext): Case[] {
   category = 'header-too-large';
   {
     let id = nextId();
-    let t = craft(JSON.stringify({ zone: 'us', ref: 'x'.repeat(48000) }), id);
+    const t = craft(JSON.stringify({ zone: 'us', ref: 'x'.repeat(48000) }), id);
     add('64 KB bearer token', 'api', { method: 'GET', target: prefix() + '/x', headers: [['Authorization', 'Bearer ' + t]] }, refused(400), [t]);
     id = nextId();
     add('64 KB cookie', 'identity', { method: 'GET', target: prefix() + '/x', headers: [['Cookie', 'zone=us; big=' + marker(id) + 'x'.repeat(65536)]] }, refused(400));

@@ -85,7 +85,8 @@ export async function startBrowser(origins: Endpoint[], spkiSha256: string): Pro
       if (cookies.length) await context.addCookies(cookies);
       const answer = await page.evaluate(async function (req) {
         const body = req.body === null ? undefined : Uint8Array.from(atob(req.body), function (c) { return c.charCodeAt(0); });
-        const res = await fetch(req.url, { method: req.method, headers: req.headers, body, credentials: 'same-origin', cache: 'no-store' });
+        // runs in the page, whose fetch has `cache` (Node's RequestInit type lacks it)
+        const res = await fetch(req.url, { method: req.method, headers: req.headers, body, credentials: 'same-origin', cache: 'no-store' } as RequestInit);
         const bytes = new Uint8Array(await res.arrayBuffer());
         let binary = '';
         for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
