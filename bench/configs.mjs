@@ -179,14 +179,14 @@ ${regionMap('$reference_form_region', '$reference_form_upstream')}
 `;
 }
 
-// The minimal decoder in Lua. The payload is base64url: ngx.decode_base64 wants the standard alphabet
-// and padding.
+// The minimal decoder in Lua: the payload is found with two plain finds and decoded by lua-resty-core's
+// ngx.base64.decode_base64url (in C). Translating -_ to +/ with string.gsub for ngx.decode_base64 costs
+// more than everything else here together (about 140k instructions for a 1 KB token under callgrind).
 const LUA_DECODE = `
-                local payload = string.match(token, "^[^.]+%.([^.]+)%.")
-                payload = string.gsub(string.gsub(payload, "-", "+"), "_", "/")
-                local rest = #payload % 4
-                if rest > 0 then payload = payload .. string.rep("=", 4 - rest) end
-                ngx.var.lua_region = cjson.decode(ngx.decode_base64(payload)).zone`;
+                local first = string.find(token, ".", 1, true)
+                local second = string.find(token, ".", first + 1, true)
+                local json = base64.decode_base64url(string.sub(token, first + 1, second - 1))
+                ngx.var.lua_region = cjson.decode(json).zone`;
 
 function luaServer(port, comment, readToken) {
   return `    server {    # ${comment}
@@ -195,6 +195,7 @@ function luaServer(port, comment, readToken) {
         location / {
             access_by_lua_block {
                 local cjson = require "cjson"
+                local base64 = require "ngx.base64"
                 ${readToken}${LUA_DECODE}
             }
             proxy_pass http://$lua_upstream;
@@ -212,7 +213,7 @@ http {${TEMP_PATHS}${HTTP_COMMON}
 ${upstreams(opts.upstreamPorts)}
 ${regionMap('$lua_region', '$lua_upstream')}
 
-${luaServer(p.luaBearer, 'Lua bearer', 'local token = string.sub(ngx.var.http_authorization, 8)')}
+${luaServer(p.luaBearer, 'Lua bearer', 'local token = ngx.var.http_authorization  -- "Bearer " has no dot')}
 ${luaServer(p.luaForm, 'Lua form', 'ngx.req.read_body()\n                local token = ngx.req.get_post_args().code')}
 }
 `;

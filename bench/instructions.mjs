@@ -15,7 +15,7 @@ import { waitForPort } from '../dev/ports.mjs';
 import { runInImage } from '../dev/runtimes.mjs';
 import { headerObject } from './variants.mjs';
 
-const WARMUP = 20;
+const WARMUP = 100;
 const sleep = function (ms) { return new Promise(function (r) { setTimeout(r, ms); }); };
 
 /** One request on the agent's single keepalive connection; resolves with the answer's status and body. */
