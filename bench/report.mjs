@@ -127,6 +127,18 @@ function diffText(d) {
     (d.outside_noise ? ': outside the noise' : ': within the noise');
 }
 
+/** One line: in how many cells the target is met (and, for timing, how many differences are outside the noise). */
+function verdict(cells, timing) {
+  const judged = cells.filter(function (c) { return c.met !== undefined; });
+  const met = judged.filter(function (c) { return c.met; }).length;
+  let line = 'Router added <= minimal added in ' + met + ' of ' + judged.length + ' cells';
+  if (timing) {
+    const clear = judged.filter(function (c) { return c.router_minus_minimal && c.router_minus_minimal.outside_noise; }).length;
+    line += '; the router - minimal difference is outside the noise in ' + clear + ' of them';
+  }
+  return line + '.';
+}
+
 function title(r) {
   const rt = RUNTIMES.find(function (x) { return x.id === r.runtime; });
   return r.runtime + ': ' + r.versions.nginx + ', ' + r.versions.njs + ', ' + (rt && rt.engine === 'qjs' ? 'QuickJS engine' : 'njs engine');
@@ -156,6 +168,8 @@ export function formatTiming(r) {
     lines.push('| ' + c.path + ' | ' + sizeLabel(c.size) + ' | ' + f1(c.static_us) + ' | ' + s1(c.router_added_us) + ' | ' + s1(c.minimal_added_us) + ' | ' +
       s1(c.lua_added_us) + ' | ' + ratio(c.ratio) + ' | ' + (c.met === undefined ? '' : c.met ? 'met' : '**missed**') + ' | ' + diffText(c.router_minus_minimal) + ' |');
   }
+  lines.push('');
+  lines.push(verdict(r.cells, true));
   lines.push('');
   if (r.cookie.length) {
     lines.push('| cookie path | map $cookie_zone us/request | router us/request | router - map, us: median (range), rounds router higher |');
@@ -233,6 +247,8 @@ export function formatInstructions(r) {
     lines.push('| ' + c.path + ' | ' + sizeLabel(c.size) + ' | ' + k(c.static) + ' | ' + sk(c.router_added) + ' | ' + sk(c.minimal_added) + ' | ' + sk(c.lua_added) + ' | ' +
       ratio(c.ratio) + ' | ' + (c.met === undefined ? '' : c.met ? 'met' : '**missed**') + ' |');
   }
+  lines.push('');
+  lines.push(verdict(r.cells, false));
   if (r.cookie) {
     lines.push('');
     lines.push('Cookie path: map $cookie_zone ' + k(r.cookie.map) + ', router ' + k(r.cookie.cookie) + ' instructions per request (' + sk(r.cookie.added) + ').');
