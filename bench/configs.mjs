@@ -113,6 +113,7 @@ export function renderGateway(opts) {
     http: [opts.engineDirective || '', HTTP_COMMON.trim()].filter(Boolean).join('\n    '),
     edit: function (conf) {
       conf = replaceOnce(conf, 'access_log access.log region_router;', '');
+      conf = replaceOnce(conf, '   # after http.conf, which defines the format', '');
       conf = replaceOnce(conf, 'worker_processes 1;', placement(opts));
       if (opts.dist) conf = replaceOnce(conf, 'js_path ' + join(ROOT, 'dist') + ';', 'js_path ' + opts.dist + ';');
       if (opts.regionsFile) conf = replaceOnce(conf, 'include ' + join(ROOT, 'nginx', 'regions.conf') + ';', 'include ' + opts.regionsFile + ';');
