@@ -181,7 +181,7 @@ function write(kind, byRuntime) {
   }
   if (!stored.timing) stored = { timing: {}, instructions: stored.instructions || {} };
   stored[kind] = Object.assign(stored[kind] || {}, byRuntime);
-  writeFileSync(jsonPath, JSON.stringify(stored, null, 2) + '\n');
+  writeFileSync(jsonPath, compactJson(stored) + '\n');
   const blocks = formatAll(stored);
   const readmePath = join(BENCH, 'README.md');
   let readme = readFileSync(readmePath, 'utf8');
@@ -195,6 +195,14 @@ function write(kind, byRuntime) {
   }
   writeFileSync(readmePath, readme);
   log('bench: wrote bench/results.json and bench/README.md');
+}
+
+/** JSON with 2-space indents, but objects of plain values (per-round samples) and lists of numbers on one line. */
+function compactJson(value) {
+  const rounded = JSON.stringify(value, function (key, x) { return typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(6)) : x; }, 2);
+  return rounded
+    .replace(/\{\n\s+([^{}\[\]]*?)\n\s*\}/g, function (all, inner) { return '{ ' + inner.replace(/\n\s+/g, ' ') + ' }'; })
+    .replace(/\[\n\s+([-\d.,\s]*?)\n\s*\]/g, function (all, inner) { return '[' + inner.replace(/\n\s+/g, ' ') + ']'; });
 }
 
 async function main() {
