@@ -1,5 +1,10 @@
-// Medians, paired per-round comparisons against the plain-NGINX variants, the issue's targets, and the
-// Markdown table printed by `npm run bench` and kept in bench/README.md.
+// From samples to results (medians, paired per-round comparisons), and from results to the Markdown kept
+// in bench/README.md: one section per runtime for the timing runs, one table per runtime for the
+// instruction counts.
+import { RUNTIMES } from '../dev/runtimes.mjs';
+import { SIZES } from './variants.mjs';
+
+const TARGET_RATIO = 1.0; // the issue: a token request costs what the minimal decoder costs, or less
 
 function median(values) {
   const s = values.slice().sort(function (a, b) { return a - b; });
@@ -12,41 +17,25 @@ function spread(values) {
   return (Math.max.apply(null, values) - Math.min.apply(null, values)) / median(values);
 }
 
-// Each comparison is made within a round (both ran seconds apart), then the median over rounds is taken.
-const COMPARISONS = [
-  { id: 'cookie_vs_map', num: 'cookie', den: 'map', cpuOver: 'map', rpsTarget: 0.97, cpuTarget: 1 },
-  { id: 'bearer_vs_static_get', num: 'bearer', den: 'static_get', cpuOver: 'map', rpsTarget: 0.90, cpuTarget: 6 },
-  { id: 'form_vs_static_post', num: 'form', den: 'static_post', cpuOver: 'map', rpsTarget: 0.85, cpuTarget: 8 },
-  { id: 'bearer_4k_vs_static_get_4k', num: 'bearer_4k', den: 'static_get_4k' },
-  { id: 'bearer_8k_vs_static_get_8k', num: 'bearer_8k', den: 'static_get_8k' },
-  { id: 'form_4k_vs_static_post_4k', num: 'form_4k', den: 'static_post_4k' },
-  { id: 'form_8k_vs_static_post_8k', num: 'form_8k', den: 'static_post_8k' },
-  { id: 'cookie_r10_vs_map_r10', num: 'cookie_r10', den: 'map_r10' },
-  { id: 'cookie_r50_vs_map_r50', num: 'cookie_r50', den: 'map_r50' },
-  { id: 'bearer_r10_vs_map_r10', num: 'bearer_r10', den: 'map_r10' },
-  { id: 'bearer_r50_vs_map_r50', num: 'bearer_r50', den: 'map_r50' },
-  { id: 'form_r10_vs_map_r10', num: 'form_r10', den: 'map_r10' },
-  { id: 'form_r50_vs_map_r50', num: 'form_r50', den: 'map_r50' },
-  { id: 'floor_js_set_vs_static_get', num: 'floor_js_set', den: 'static_get' },
-  { id: 'floor_js_content_vs_static_post', num: 'floor_js_content', den: 'static_post' },
-  { id: 'floor_mirror_vs_static_post', num: 'floor_mirror', den: 'static_post' },
-  { id: 'cookie_vs_cookie_baseline', num: 'cookie', den: 'cookie_baseline' },
-  { id: 'bearer_vs_bearer_baseline', num: 'bearer', den: 'bearer_baseline' },
-  { id: 'form_vs_form_baseline', num: 'form', den: 'form_baseline' },
-  { id: 'static_get_vs_plain_static_get', num: 'static_get', den: 'plain_static_get' },
-];
-const P99_TARGET_US = 200;
-
-function best(list, key) {
-  return Math.min.apply(null, list.map(function (x) { return x[key]; }));
+/** Per round a - b (both ran seconds apart in the same round): median, range, and how many rounds a > b. */
+function paired(samples, a, b) {
+  if (!samples[a] || !samples[b]) return undefined;
+  const d = samples[a].map(function (x, i) { return x.cpu_us - samples[b][i].cpu_us; });
+  const higher = d.filter(function (x) { return x > 0; }).length;
+  return {
+    median: median(d),
+    min: Math.min.apply(null, d),
+    max: Math.max.apply(null, d),
+    higher,
+    rounds: d.length,
+    // every round agrees on the sign: with 8 rounds, chance alone does that 1 time in 128
+    outside_noise: d.length > 1 && (higher === d.length || higher === 0),
+  };
 }
 
-function paired(samples, num, den, pick) {
-  const out = [];
-  for (let i = 0; i < samples[num].length; i++) out.push(pick(samples[num][i], samples[den][i]));
-  return median(out);
-}
-
+/**
+ * @param {object} input variants (plan), samples { id: [round sample] }, memory, settings, quick, meta
+ */
 export function summarize(input) {
   const samples = input.samples;
   const variants = {};
@@ -54,133 +43,230 @@ export function summarize(input) {
     const s = samples[v.id];
     const pick = function (k) { return s.map(function (x) { return x[k]; }); };
     variants[v.id] = {
-      label: v.label,
+      label: v.label, kind: v.kind, path: v.path, size: v.size, process: v.process,
+      cpu_us: median(pick('cpu_us')),
+      // other load only ever adds CPU time (cache, shared core), so the best round is the least disturbed
+      cpu_us_best: Math.min.apply(null, pick('cpu_us')),
+      cpu_spread: spread(pick('cpu_us')),
       rps: median(pick('rps')),
+      rps_spread: spread(pick('rps')),
       p50_us: median(pick('p50_us')),
       p99_us: median(pick('p99_us')),
-      cpu_us_per_request: median(pick('cpu_us')),
-      // other load only ever adds CPU time (cache, shared core), so the best round is the least disturbed
-      cpu_us_per_request_best: Math.min.apply(null, pick('cpu_us')),
       gateway_busy: median(pick('gateway_busy')),
-      requests_per_round: median(pick('requests')),
-      rps_spread: spread(pick('rps')),
-      cpu_spread: spread(pick('cpu_us')),
-      foreign_cpu_on_gateway_core: median(pick('foreign')),
-      steal_on_gateway_core: median(pick('steal')),
+      foreign_cpu_on_gateway_core: Math.max.apply(null, pick('foreign')),
+      steal_on_gateway_core: Math.max.apply(null, pick('steal')),
       rounds: s,
     };
   }
-  const comparisons = {};
-  for (const c of COMPARISONS) {
-    if (!samples[c.num] || !samples[c.den]) continue;
-    const r = {
-      rps_ratio: paired(samples, c.num, c.den, function (a, b) { return a.rps / b.rps; }),
-      cpu_added_us: paired(samples, c.num, c.den, function (a, b) { return a.cpu_us - b.cpu_us; }),
-      p99_added_us: paired(samples, c.num, c.den, function (a, b) { return a.p99_us - b.p99_us; }),
-    };
-    if (c.cpuOver) {
-      r.cpu_over_map_us = paired(samples, c.num, c.cpuOver, function (a, b) { return a.cpu_us - b.cpu_us; });
-      r.cpu_over_map_us_best_rounds = best(samples[c.num], 'cpu_us') - best(samples[c.cpuOver], 'cpu_us');
-      r.targets = {
-        rps_ratio: { target: '>= ' + c.rpsTarget, met: r.rps_ratio >= c.rpsTarget },
-        cpu_over_map_us: { target: '<= ' + c.cpuTarget, met: r.cpu_over_map_us <= c.cpuTarget },
+  const cells = [];
+  for (const path of ['bearer', 'form']) {
+    for (const size of SIZES) {
+      const st = 'static_' + path + '_' + size.id;
+      if (!samples[st]) continue;
+      const added = function (kind) { return paired(samples, kind + '_' + path + '_' + size.id, st); };
+      const router = added('router');
+      const minimal = added('minimal');
+      const cell = {
+        path, size: size.id,
+        static_us: variants[st].cpu_us,
+        router_added_us: router && router.median,
+        minimal_added_us: minimal && minimal.median,
+        lua_added_us: (added('lua') || {}).median,
+        baseline_added_us: (paired(samples, 'router_' + path + '_' + size.id + '_baseline', st) || {}).median,
+        router_minus_minimal: paired(samples, 'router_' + path + '_' + size.id, 'minimal_' + path + '_' + size.id),
       };
-      const lat = input.latency || {};
-      if (lat[c.num] && lat[c.den] && lat[c.num].length > 0) {
-        r.one_connection = {
-          p50_added_us: paired(lat, c.num, c.den, function (a, b) { return a.p50_us - b.p50_us; }),
-          p99_added_us: paired(lat, c.num, c.den, function (a, b) { return a.p99_us - b.p99_us; }),
-        };
-        r.targets.p99_added_us_one_connection = { target: '< ' + P99_TARGET_US, met: r.one_connection.p99_added_us < P99_TARGET_US };
+      if (router && minimal) {
+        cell.ratio = router.median / minimal.median;
+        cell.met = cell.ratio <= TARGET_RATIO;
       }
+      cells.push(cell);
     }
-    comparisons[c.id] = r;
   }
-  const allRounds = Object.values(variants);
-  return {
+  const cookie = [];
+  for (const suffix of ['', '_r10', '_r50']) {
+    const d = paired(samples, 'cookie' + suffix, 'map' + suffix);
+    if (d) cookie.push({ regions: suffix ? Number(suffix.slice(2)) : 2, map_us: variants['map' + suffix].cpu_us, cookie_us: variants['cookie' + suffix].cpu_us, added: d });
+  }
+  const others = {};
+  const other = function (id, a, b) { const d = paired(samples, a, b); if (d) others[id] = d; };
+  other('floor_js_set_over_static_bearer_1k', 'floor_js_set', 'static_bearer_1k');
+  other('floor_js_content_over_static_form_1k', 'floor_js_content', 'static_form_1k');
+  other('static_bearer_1k_over_plain', 'static_bearer_1k', 'plain_static_get');
+  other('cookie_over_baseline', 'cookie', 'cookie_baseline');
+  for (const s of SIZES) {
+    for (const path of ['bearer', 'form']) other('router_' + path + '_' + s.id + '_over_baseline', 'router_' + path + '_' + s.id, 'router_' + path + '_' + s.id + '_baseline');
+  }
+  const all = Object.values(variants);
+  return Object.assign({}, input.meta, {
     settings: input.settings,
     quick: input.quick,
     noise: {
-      median_rps_spread: median(allRounds.map(function (v) { return v.rps_spread; })),
-      median_cpu_spread: median(allRounds.map(function (v) { return v.cpu_spread; })),
-      max_foreign_cpu_on_gateway_core: Math.max.apply(null, allRounds.map(function (v) { return v.foreign_cpu_on_gateway_core; })),
-      max_steal_on_gateway_core: Math.max.apply(null, allRounds.map(function (v) { return v.steal_on_gateway_core; })),
+      median_cpu_spread: median(all.map(function (v) { return v.cpu_spread; })),
+      median_rps_spread: median(all.map(function (v) { return v.rps_spread; })),
+      max_foreign_cpu_on_gateway_core: Math.max.apply(null, all.map(function (v) { return v.foreign_cpu_on_gateway_core; })),
+      max_steal_on_gateway_core: Math.max.apply(null, all.map(function (v) { return v.steal_on_gateway_core; })),
     },
-    variants,
-    latency_one_connection: latencySummary(input.latency || {}),
-    comparisons,
+    cells,
+    cookie,
+    others,
     memory: input.memory,
-  };
-}
-
-function latencySummary(latency) {
-  const out = {};
-  for (const id of Object.keys(latency)) {
-    if (latency[id].length === 0) continue;
-    out[id] = {
-      p50_us: median(latency[id].map(function (x) { return x.p50_us; })),
-      p99_us: median(latency[id].map(function (x) { return x.p99_us; })),
-      rps: median(latency[id].map(function (x) { return x.rps; })),
-    };
-  }
-  return out;
+    variants,
+  });
 }
 
 const f0 = function (n) { return Math.round(n).toLocaleString('en-US'); };
-const f2 = function (n) { return n.toFixed(2); };
-const ms = function (us) { return (us / 1000).toFixed(3); };
-const signed = function (n, digits) { return (n >= 0 ? '+' : '') + n.toFixed(digits); };
+const f1 = function (n) { return n === undefined ? '' : n.toFixed(1); };
+const s1 = function (n) { return n === undefined ? '' : (n >= 0 ? '+' : '') + n.toFixed(1); };
 const pct = function (n) { return Math.round(n * 100) + '%'; };
+const sizeLabel = function (id) { return SIZES.find(function (s) { return s.id === id; }).label; };
+const ratio = function (r) { return r === undefined ? '' : r.toFixed(2) + 'x'; };
 
-export function formatTable(results) {
-  const m = results.machine;
-  const s = results.settings;
+function diffText(d) {
+  if (!d) return '';
+  return s1(d.median) + ' (' + s1(d.min) + ' to ' + s1(d.max) + '), higher in ' + d.higher + '/' + d.rounds +
+    (d.outside_noise ? ': outside the noise' : ': within the noise');
+}
+
+/** One line: in how many cells the target is met (and, for timing, how many differences are outside the noise). */
+function verdict(cells, timing) {
+  const judged = cells.filter(function (c) { return c.met !== undefined; });
+  const met = judged.filter(function (c) { return c.met; }).length;
+  let line = 'Router added <= minimal added in ' + met + ' of ' + judged.length + ' cells';
+  if (timing) {
+    const clear = judged.filter(function (c) { return c.router_minus_minimal && c.router_minus_minimal.outside_noise; }).length;
+    line += '; the router - minimal difference is outside the noise in ' + clear + ' of them';
+  }
+  return line + '.';
+}
+
+function title(r) {
+  const rt = RUNTIMES.find(function (x) { return x.id === r.runtime; });
+  return r.runtime + ': ' + r.versions.nginx + ', ' + r.versions.njs + ', ' + (rt && rt.engine === 'qjs' ? 'QuickJS engine' : 'njs engine');
+}
+
+/** The Markdown section of one runtime's timing run. */
+export function formatTiming(r) {
+  const s = r.settings;
+  const m = r.machine;
   const lines = [];
-  lines.push('Measured ' + m.date.slice(0, 16).replace('T', ' ') + ' UTC on ' + m.cores + ' cores (' + m.cpu_model + '), ' +
-    m.nginx + ', ' + m.njs + ', ' + m.wrk + '. ' + (results.quick ? 'QUICK run: ' : '') +
-    s.rounds + ' interleaved rounds of ' + s.seconds + ' s per variant, ' + s.connections + ' connections; one nginx worker on CPU ' +
-    s.gatewayCpu + ', wrk on CPU ' + s.loadCpu + ', upstream nginx on CPU ' + s.upstreamCpu + '; ' + m.wall_seconds + ' s in all.');
+  lines.push('### ' + title(r));
   lines.push('');
-  lines.push('Noise: req/s moved ' + pct(results.noise.median_rps_spread) + ' and CPU/request ' + pct(results.noise.median_cpu_spread) +
-    ' between rounds (median of (max-min)/median over variants); other processes took up to ' +
-    pct(results.noise.max_foreign_cpu_on_gateway_core) + ' of the gateway\'s core and the hypervisor (steal) up to ' +
-    pct(results.noise.max_steal_on_gateway_core) + '; 1-minute load average ' +
-    m.loadavg_1m.map(f2).join(' -> ') + '.');
+  lines.push('Measured ' + r.date.slice(0, 16).replace('T', ' ') + ' UTC on ' + m.cores + ' cores (' + m.cpu_model + '), ' +
+    (r.runtime === 'bookworm-njs' ? 'the host\'s nginx' : 'nginx in ' + r.image) + '; ' + m.wrk + '. ' + (r.quick ? 'QUICK run: ' : '') +
+    s.rounds + ' interleaved rounds of ' + s.seconds + ' s per variant, ' + s.connections + ' connections; the measured nginx worker on CPU ' +
+    s.gatewayCpu + ', wrk and the upstream nginx on CPU ' + s.loadCpu + '; ' + m.wall_seconds + ' s in all. Tokens (ES256 JWS): ' +
+    Object.keys(r.token_bytes).map(function (k) { return f0(r.token_bytes[k]) + ' B'; }).join(', ') + '. ' +
+    (r.lua ? 'Lua: lua-nginx-module ' + r.lua + ' (Debian).' : 'Lua: not measured (' + r.lua_reason + ').'));
   lines.push('');
-  lines.push('| variant | req/s | p50 ms | p99 ms | gateway CPU us/request | best round | gateway core busy |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|');
-  for (const v of Object.values(results.variants)) {
-    lines.push('| ' + v.label + ' | ' + f0(v.rps) + ' | ' + ms(v.p50_us) + ' | ' + ms(v.p99_us) + ' | ' + f2(v.cpu_us_per_request) + ' | ' + f2(v.cpu_us_per_request_best) + ' | ' + pct(v.gateway_busy) + ' |');
+  lines.push('Noise: a variant\'s CPU time per request moved ' + pct(r.noise.median_cpu_spread) + ' between rounds (median over variants of ' +
+    '(max - min) / median); other processes took up to ' + pct(r.noise.max_foreign_cpu_on_gateway_core) + ' of the measured core, the hypervisor ' +
+    pct(r.noise.max_steal_on_gateway_core) + '; 1-minute load average ' + m.loadavg_1m.map(function (x) { return x.toFixed(1); }).join(' -> ') + '.');
+  lines.push('');
+  lines.push('| path | token | static us/request | router added | minimal added | Lua added | router / minimal | <= 1.0x | router - minimal, us: median (range), rounds router higher |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---|---|');
+  for (const c of r.cells) {
+    lines.push('| ' + c.path + ' | ' + sizeLabel(c.size) + ' | ' + f1(c.static_us) + ' | ' + s1(c.router_added_us) + ' | ' + s1(c.minimal_added_us) + ' | ' +
+      s1(c.lua_added_us) + ' | ' + ratio(c.ratio) + ' | ' + (c.met === undefined ? '' : c.met ? 'met' : '**missed**') + ' | ' + diffText(c.router_minus_minimal) + ' |');
   }
   lines.push('');
-  lines.push('| comparison (paired per round, median) | req/s ratio | added CPU us/request | added p99 ms under load | CPU over map, us (best rounds) | added p50 / p99 ms, 1 connection | targets |');
-  lines.push('|---|---:|---:|---:|---:|---:|---|');
-  for (const id of Object.keys(results.comparisons)) {
-    const c = results.comparisons[id];
-    let targets = '';
-    if (c.targets) {
-      targets = Object.keys(c.targets).map(function (k) {
-        return (c.targets[k].met ? 'met ' : 'MISSED ') + k.replace(/_/g, ' ') + ' ' + c.targets[k].target;
-      }).join('; ');
+  lines.push(verdict(r.cells, true));
+  lines.push('');
+  if (r.cookie.length) {
+    lines.push('| cookie path | map $cookie_zone us/request | router us/request | router - map, us: median (range), rounds router higher |');
+    lines.push('|---|---:|---:|---|');
+    for (const c of r.cookie) {
+      lines.push('| ' + c.regions + ' regions | ' + f1(c.map_us) + ' | ' + f1(c.cookie_us) + ' | ' + diffText(c.added) + ' |');
     }
-    lines.push('| ' + id.replace(/_vs_/, ' / ').replace(/_/g, ' ') + ' | ' + f2(c.rps_ratio) + 'x | ' + signed(c.cpu_added_us, 2) + ' | ' +
-      signed(c.p99_added_us / 1000, 3) + ' | ' +
-      (c.cpu_over_map_us === undefined ? '' : signed(c.cpu_over_map_us, 2) + ' (' + signed(c.cpu_over_map_us_best_rounds, 2) + ')') + ' | ' +
-      (c.one_connection ? signed(c.one_connection.p50_added_us / 1000, 3) + ' / ' + signed(c.one_connection.p99_added_us / 1000, 3) : '') + ' | ' + targets + ' |');
+    lines.push('');
+  }
+  const o = r.others;
+  const notes = [];
+  if (o.floor_js_set_over_static_bearer_1k) notes.push('a js_set returning a constant ' + s1(o.floor_js_set_over_static_bearer_1k.median) + ' us over static GET');
+  if (o.floor_js_content_over_static_form_1k) notes.push('a js_content that reads the body and redirects ' + s1(o.floor_js_content_over_static_form_1k.median) + ' us over static POST');
+  if (o.static_bearer_1k_over_plain) notes.push('static GET in the gateway ' + s1(o.static_bearer_1k_over_plain.median) + ' us over nginx without modules');
+  if (notes.length) { lines.push('Floors (1 KB): ' + notes.join('; ') + '.'); lines.push(''); }
+  const base = Object.keys(o).filter(function (k) { return /_over_baseline$/.test(k); });
+  if (base.length) {
+    lines.push('Against --baseline ' + r.baseline + ' (paired, us): ' + base.map(function (k) { return k.replace('_over_baseline', '') + ' ' + s1(o[k].median); }).join(', ') + '.');
+    lines.push('');
+  }
+  if (r.memory) {
+    lines.push('Worker memory (VmRSS after warm-up -> after the run): ' + Object.keys(r.memory).map(function (k) {
+      return k + ' ' + (r.memory[k].before_kib / 1024).toFixed(1) + ' -> ' + (r.memory[k].after_kib / 1024).toFixed(1) + ' MB';
+    }).join('; ') + '.');
+    lines.push('');
+  }
+  lines.push('<details><summary>Every variant</summary>');
+  lines.push('');
+  lines.push('| variant | CPU us/request | best round | spread | req/s | p99 ms | worker busy |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  for (const v of Object.values(r.variants)) {
+    lines.push('| ' + v.label + ' | ' + f1(v.cpu_us) + ' | ' + f1(v.cpu_us_best) + ' | ' + pct(v.cpu_spread) + ' | ' + f0(v.rps) + ' | ' +
+      (v.p99_us / 1000).toFixed(2) + ' | ' + pct(v.gateway_busy) + ' |');
   }
   lines.push('');
-  lines.push('| one request at a time (1 connection) | req/s | p50 ms | p99 ms |');
-  lines.push('|---|---:|---:|---:|');
-  for (const id of Object.keys(results.latency_one_connection)) {
-    const l = results.latency_one_connection[id];
-    lines.push('| ' + results.variants[id].label + ' | ' + f0(l.rps) + ' | ' + ms(l.p50_us) + ' | ' + ms(l.p99_us) + ' |');
+  lines.push('</details>');
+  return lines.join('\n');
+}
+
+/** Instruction counts: per variant, and the comparison cells. */
+export function summarizeInstructions(input) {
+  const ir = input.instructions;
+  const cells = [];
+  for (const path of ['bearer', 'form']) {
+    for (const size of SIZES) {
+      const st = ir['static_' + path + '_' + size.id];
+      if (st === undefined) continue;
+      const added = function (kind) { const x = ir[kind + '_' + path + '_' + size.id]; return x === undefined ? undefined : x - st; };
+      const cell = { path, size: size.id, static: st, router_added: added('router'), minimal_added: added('minimal'), lua_added: added('lua') };
+      if (cell.router_added !== undefined && cell.minimal_added !== undefined) {
+        cell.ratio = cell.router_added / cell.minimal_added;
+        cell.met = cell.ratio <= TARGET_RATIO;
+      }
+      cells.push(cell);
+    }
+  }
+  const cookie = ir.cookie !== undefined && ir.map !== undefined ? { map: ir.map, cookie: ir.cookie, added: ir.cookie - ir.map } : undefined;
+  return Object.assign({}, input.meta, { requests: input.requests, warmup: input.warmup, valgrind: input.valgrind, per_request: ir, cells, cookie });
+}
+
+const k = function (n) { return n === undefined ? '' : (n / 1000).toFixed(1) + 'k'; };
+const sk = function (n) { return n === undefined ? '' : (n >= 0 ? '+' : '') + (n / 1000).toFixed(1) + 'k'; };
+
+/** The Markdown table of one runtime's instruction counts. */
+export function formatInstructions(r) {
+  const lines = [];
+  lines.push('#### ' + title(r));
+  lines.push('');
+  lines.push('Counted ' + r.date.slice(0, 16).replace('T', ' ') + ' UTC, ' + r.valgrind + ', ' + r.requests + ' requests per variant after ' + r.warmup +
+    ' of warm-up, one keepalive connection. ' + (r.lua ? 'Lua: lua-nginx-module ' + r.lua + '.' : 'Lua: not counted (' + r.lua_reason + ').'));
+  lines.push('');
+  lines.push('| path | token | static Ir/request | router added | minimal added | Lua added | router / minimal | <= 1.0x |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---|');
+  for (const c of r.cells) {
+    lines.push('| ' + c.path + ' | ' + sizeLabel(c.size) + ' | ' + k(c.static) + ' | ' + sk(c.router_added) + ' | ' + sk(c.minimal_added) + ' | ' + sk(c.lua_added) + ' | ' +
+      ratio(c.ratio) + ' | ' + (c.met === undefined ? '' : c.met ? 'met' : '**missed**') + ' |');
   }
   lines.push('');
-  lines.push('| nginx worker | VmRSS after warm-up | VmRSS after the run |');
-  lines.push('|---|---:|---:|');
-  for (const k of Object.keys(results.memory)) {
-    const label = k === 'plain' ? 'nginx without njs (static only)' : 'gateway with the module, ' + k.replace('gateway_', '') + ' regions';
-    lines.push('| ' + label + ' | ' + f0(results.memory[k].before_kib) + ' KiB | ' + f0(results.memory[k].after_kib) + ' KiB |');
+  lines.push(verdict(r.cells, false));
+  if (r.cookie) {
+    lines.push('');
+    lines.push('Cookie path: map $cookie_zone ' + k(r.cookie.map) + ', router ' + k(r.cookie.cookie) + ' instructions per request (' + sk(r.cookie.added) + ').');
+  }
+  const floors = ['floor_js_set', 'floor_js_content', 'plain_static_get'].filter(function (id) { return r.per_request[id] !== undefined; });
+  if (floors.length) {
+    lines.push('');
+    lines.push('Floors (1 KB): ' + floors.map(function (id) { return id + ' ' + k(r.per_request[id]); }).join(', ') + ' (static GET ' + k(r.per_request.static_bearer_1k) + ', static POST ' + k(r.per_request.static_form_1k) + ').');
   }
   return lines.join('\n');
+}
+
+/** Both blocks of bench/README.md, from everything in results.json, in the order of RUNTIMES. */
+export function formatAll(results) {
+  const order = RUNTIMES.map(function (r) { return r.id; });
+  const pickSorted = function (o) { return order.filter(function (id) { return o && o[id]; }).map(function (id) { return o[id]; }); };
+  return {
+    timing: pickSorted(results.timing).map(formatTiming).join('\n\n') || '(no timing run yet)',
+    instructions: pickSorted(results.instructions).map(formatInstructions).join('\n\n') || '(no instruction counts yet)',
+  };
 }
