@@ -16,7 +16,7 @@ function form(r) {
 }
 
 /** Floor, js_set: one handler call, no work. */
-function constant(r) {
+function constant() {
   return 'us';
 }
 

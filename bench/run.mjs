@@ -201,7 +201,7 @@ function write(kind, byRuntime) {
 function compactJson(value) {
   const rounded = JSON.stringify(value, function (key, x) { return typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(6)) : x; }, 2);
   return rounded
-    .replace(/\{\n\s+([^{}\[\]]*?)\n\s*\}/g, function (all, inner) { return '{ ' + inner.replace(/\n\s+/g, ' ') + ' }'; })
+    .replace(/\{\n\s+([^{}[\]]*?)\n\s*\}/g, function (all, inner) { return '{ ' + inner.replace(/\n\s+/g, ' ') + ' }'; })
     .replace(/\[\n\s+([-\d.,\s]*?)\n\s*\]/g, function (all, inner) { return '[' + inner.replace(/\n\s+/g, ' ') + ']'; });
 }
 

@@ -10,9 +10,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { ensureImage, jsEngineDirective, runInImage } from '../dev/runtimes.mjs';
+import { ensureImage, imageRuntime, jsEngineDirective } from '../dev/runtimes.mjs';
 import { localRuntime } from '../dev/processes.mjs';
-import { ROOT } from '../dev/paths.mjs';
 
 const BENCH_PACKAGES = ['libnginx-mod-http-lua', 'lua-cjson', 'valgrind'];
 // nginx and the njs module must stay exactly those of the runtime image (apt may not upgrade them)
@@ -76,17 +75,7 @@ export function ensureBenchImage(release, log) {
  */
 export function nginxRuntime(tag, readOnly) {
   if (!tag) return localRuntime();
-  const prefix = 'region-router-bench-' + process.pid + '-';
-  return {
-    command(name, argv, options) {
-      const mounts = [ROOT].concat(readOnly).concat((options.writable || []).map(function (dir) { return { host: dir, readOnly: false }; }));
-      const c = runInImage(tag, argv, { mounts, pidHost: true, name: prefix + name });
-      return { cmd: c.cmd, args: c.args, env: process.env };
-    },
-    remove(name) {
-      spawnSync('docker', ['rm', '-f', prefix + name], { stdio: 'ignore', timeout: 20000 });
-    },
-  };
+  return imageRuntime(tag, { namePrefix: 'region-router-bench-' + process.pid + '-', mounts: readOnly, pidHost: true });
 }
 
 /**

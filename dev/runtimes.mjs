@@ -260,7 +260,8 @@ export function imageVersions(tag) {
  * the host's Node at /usr/local/bin/node (first on PATH), so services run on the Node `npm ci` installed for.
  * Container names are `namePrefix` + the process's name (a run's own prefix keeps parallel runs apart).
  * @param {string} tag
- * @param {{ namePrefix: string, labels?: Record<string, string>, hostNode?: boolean, mounts?: Mount[] }} opts
+ * @param {{ namePrefix: string, labels?: Record<string, string>, hostNode?: boolean, mounts?: Mount[], pidHost?: boolean }} opts
+ *   pidHost: the host's process ids (the benchmark reads a worker's CPU time and memory from the host's /proc)
  * @returns {import('./processes.mjs').Runtime}
  */
 export function imageRuntime(tag, opts) {
@@ -270,7 +271,7 @@ export function imageRuntime(tag, opts) {
       const mounts = [ROOT, ...(opts.mounts || []), ...(options.readable || [])];
       for (const dir of options.writable || []) mounts.push({ host: dir, readOnly: false });
       if (opts.hostNode) mounts.push({ host: realpathSync(process.execPath), container: '/usr/local/bin/node' });
-      const c = runInImage(tag, argv, { name: opts.namePrefix + name, mounts, env: Object.keys(options.env || {}), labels: opts.labels });
+      const c = runInImage(tag, argv, { name: opts.namePrefix + name, mounts, env: Object.keys(options.env || {}), labels: opts.labels, pidHost: opts.pidHost });
       return { cmd: c.cmd, args: c.args, env: { ...process.env, ...options.env } };
     },
     remove(name) {
