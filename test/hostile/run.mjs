@@ -1,4 +1,4 @@
-// npm run test:hostile [-- --runtime ID]: the hostile corpus, then the fault tests (test/faults/), through
+// npm run test:hostile [-- --runtime ID]: the hostile corpus, then the fault tests (test/hostile/faults/), through
 // each runtime's nginx (dev/runtimes.mjs; all four without --runtime, which may be repeated or
 // comma-separated), each in its image on the host network; the echo upstreams run on the host.
 // The suites are TypeScript, which this Node can't run: esbuild bundles them into .run/hostile/ first,
@@ -28,7 +28,7 @@ if (!existsSync(BUNDLE)) {
 }
 
 await build({
-  entryPoints: { hostile: join(ROOT, 'test', 'hostile', 'main.ts'), faults: join(ROOT, 'test', 'faults', 'main.ts') },
+  entryPoints: { hostile: join(ROOT, 'test', 'hostile', 'main.ts'), faults: join(ROOT, 'test', 'hostile', 'faults', 'main.ts') },
   bundle: true,
   platform: 'node',
   format: 'esm',

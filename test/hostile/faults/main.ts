@@ -3,13 +3,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brokenLines } from '../../dev/logs.mjs';
-import { ROOT } from '../../dev/paths.mjs';
-import type { Runtime } from '../../dev/runtimes.mjs';
-import { mintWrappedToken } from '../../dev/tokens.mjs';
-import { gatewayPrefixStem } from '../harness/run-resources.mjs';
-import { Gateway, GatewayOptions, startGateway } from '../hostile/gateway';
-import { exchange, inParallel, Message, serialise } from '../hostile/wire';
+import { brokenLines } from '../../../dev/logs.mjs';
+import { ROOT } from '../../../dev/paths.mjs';
+import type { Runtime } from '../../../dev/runtimes.mjs';
+import { mintWrappedToken } from '../../../dev/tokens.mjs';
+import { gatewayPrefixStem } from '../../harness/run-resources.mjs';
+import { Gateway, GatewayOptions, startGateway } from '../gateway';
+import { exchange, inParallel, Message, serialise } from '../wire';
 
 export interface FaultResult { name: string; ok: boolean; detail?: string }
 
