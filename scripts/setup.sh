@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # nginx + njs 0.7.9 module + njs CLI: the product. docker.io + debootstrap: the container harness.
-# chromium: the browser login test. wrk: the benchmark.
-PACKAGES=(nginx libnginx-mod-http-js njs docker.io debootstrap chromium wrk curl ca-certificates)
+# chromium: the browser login test. wrk: the benchmark. shellcheck: the installer test.
+PACKAGES=(nginx libnginx-mod-http-js njs docker.io debootstrap chromium wrk shellcheck curl ca-certificates)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
