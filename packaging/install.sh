@@ -276,7 +276,7 @@ remove_file() {
 IN_CHANGE=no
 finish() {
     if [ "$IN_CHANGE" = yes ]; then
-        complain "interrupted: putting the previous files back"
+        complain "stopped before the end: putting the previous files back"
         put_back
     fi
     rm -rf -- "$WORK"
@@ -315,10 +315,11 @@ if [ "$MODE" = uninstall ]; then
     if ! check_config; then
         put_back
         IN_CHANGE=no
-        fail "put the files back: the configuration still uses them. Remove the region-router includes, js_import/js_path and upstream maps from your configuration first"
+        fail "put the files back: the configuration fails without them, so it still uses them. Remove the region-router includes, js_path and upstream maps from your configuration first"
     fi
     IN_CHANGE=no
-    for dir in "$DEST" "$NJS_PATH"; do rmdir -- "$dir" 2>/dev/null || true; done
+    # The directories the files were in, when nothing else is left in them.
+    while IFS= read -r path; do rmdir -- "$(dirname -- "$path")" 2>/dev/null || true; done <"$WORK/touched"
     say "removed njs-region-router from $PREFIX"
     [ -z "$kept" ] || say "kept your $kept (--purge removes it)"
     reload_nginx

@@ -282,7 +282,7 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
     const files = fingerprint();
     const refused = install('--uninstall');
     expect(refused.status, refused.output).toBe(1);
-    expect(refused.stderr).toContain('the configuration still uses them');
+    expect(refused.stderr).toContain('the configuration fails without them, so it still uses them');
     expect(fingerprint()).toBe(files);
     expect((await routing())[0]).toBe('us/identity');
 

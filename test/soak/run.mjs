@@ -253,8 +253,9 @@ function sample() {
   return s;
 }
 
+const firstOutage = outages.length ? outages[0].from.toFixed(0) + '-' + outages[0].to.toFixed(0) + ' s' : 'never';
 console.log('soak: ' + seconds + ' s at ' + rate + ' req/s on ' + runtime.id + ' (' + where + '), region ' + DOWN_REGION + ' down at '
-  + outages.map(function (o) { return o.from.toFixed(0) + '-' + o.to.toFixed(0) + ' s'; }).join(', ') + ', warm-up ' + warmup + ' s');
+  + firstOutage + (outages.length > 1 ? ' and every 60 s after (' + outages.length + ' times)' : '') + ', warm-up ' + warmup + ' s');
 const printEvery = Math.max(5, Math.round(seconds / 30));
 const total = Math.floor(seconds * rate);
 await new Promise(function (resolve) {
