@@ -15,6 +15,7 @@ import { ROOT } from '../../dev/paths.mjs';
 import { freePort } from '../../dev/ports.mjs';
 import { ensureImage, runInImage } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
+import { ensureDockerEngine } from '../harness/docker-engine.mjs';
 // @ts-expect-error plain ESM script without types
 import { packageRelease } from '../../packaging/package.mjs';
 
@@ -25,6 +26,7 @@ const CONTAINER = 'njs-region-router-install-test-' + process.pid;
 
 let out = '';
 let docker: ChildProcess | undefined;
+let engine: { stop(): Promise<void> } | undefined;
 const upstreams: EchoUpstream[] = [];
 const upstreamPort: Record<string, number> = {};
 let identityPort = 0;
@@ -128,7 +130,8 @@ beforeAll(async function () {
   apiPort = await freePort();
   usToken = await mintWrappedToken({ zone: 'us' }, { size: 1024 });
 
-  const { tag } = ensureImage('bookworm');
+  engine = await ensureDockerEngine({ log: console.log });
+  const { tag } = ensureImage('bookworm', { log: console.log });
   const run = runInImage(tag, ['sleep', 'infinity'], { name: CONTAINER, mounts: [out] });
   docker = spawn(run.cmd, run.args, { stdio: 'ignore' });
   const deadline = Date.now() + 20000;
@@ -146,6 +149,7 @@ afterAll(async function () {
   if (docker) docker.kill();
   for (const u of upstreams) await u.close();
   if (out) rmSync(out, { recursive: true, force: true });
+  if (engine) await engine.stop();
 });
 
 describe('install.sh against nginx with a stock Debian /etc/nginx', function () {
