@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 # nginx + njs 0.7.9 module + njs CLI: the product. docker.io + debootstrap: the container harness (one
 # image per runtime). openssl: the tests' throw-away CA and certificates. libnginx-mod-stream: the demo
 # platform's global entry (TLS passthrough). chromium: the browser login test. wrk: the benchmark;
-# libnginx-mod-http-lua, lua-cjson: its Lua reference.
-PACKAGES=(nginx libnginx-mod-http-js libnginx-mod-stream njs docker.io debootstrap openssl chromium wrk libnginx-mod-http-lua lua-cjson curl ca-certificates)
+# libnginx-mod-http-lua, lua-cjson: its Lua reference. shellcheck: the installer test.
+PACKAGES=(nginx libnginx-mod-http-js libnginx-mod-stream njs docker.io debootstrap openssl chromium wrk libnginx-mod-http-lua lua-cjson shellcheck curl ca-certificates)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

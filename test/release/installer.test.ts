@@ -1,0 +1,301 @@
+// The release's install.sh against real nginx: Debian bookworm's nginx with its stock /etc/nginx (the runtime
+// image of dev/runtimes.mjs), the README's wiring, the release tarball as `npm run package` writes it, and
+// echo upstreams on the host. Each step builds on the one before, as on a real gateway: fresh install,
+// upgrade, broken tables rolled back while the gateway keeps serving, --check, another prefix, uninstall.
+import { spawn, spawnSync } from 'node:child_process';
+import { get } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoUpstream } from '../../dev/echo-upstream.mjs';
+import type { EchoUpstream } from '../../dev/echo-upstream.mjs';
+import { ROOT } from '../../dev/paths.mjs';
+import { freePort } from '../../dev/ports.mjs';
+import { ensureImage, runInImage } from '../../dev/runtimes.mjs';
+import { mintWrappedToken } from '../../dev/tokens.mjs';
+import { ensureDockerEngine } from '../harness/docker-engine.mjs';
+// @ts-expect-error plain ESM script without types
+import { packageRelease } from '../../packaging/package.mjs';
+
+const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+const RELEASE = '/tmp/njs-region-router-' + VERSION; // unpacked inside the container
+const NEXT = '/tmp/next-release'; // the same release with a changed snippet and version: an upgrade
+const CONTAINER = 'njs-region-router-install-test-' + process.pid;
+
+let out = '';
+let docker: ChildProcess | undefined;
+let engine: { stop(): Promise<void> } | undefined;
+const upstreams: EchoUpstream[] = [];
+const upstreamPort: Record<string, number> = {};
+let identityPort = 0;
+let apiPort = 0;
+let usToken = '';
+
+interface Run { status: number | null; stdout: string; stderr: string; output: string }
+
+/** A shell script inside the container (dash, Debian's /bin/sh), with `input` on its stdin. */
+function sh(script: string, input?: string): Run {
+  const r = spawnSync('docker', ['exec', '-i', CONTAINER, 'sh', '-c', script], { encoding: 'utf8', input, timeout: 60000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
+}
+
+function must(script: string, input?: string): string {
+  const r = sh(script, input);
+  if (r.status !== 0) throw new Error('in the container: ' + script + '\nexit ' + r.status + '\n' + r.output);
+  return r.stdout;
+}
+
+/** install.sh of a release directory in the container, run by dash. */
+function install(args: string, release = RELEASE): Run {
+  return sh('dash ' + release + '/install.sh ' + args);
+}
+
+/** sha256 of every file under the directories, to show that a step changed nothing. */
+function fingerprint(dirs = '/etc/nginx'): string {
+  return must('find ' + dirs + ' -type f | sort | xargs sha256sum');
+}
+
+/** The README's wiring block, with this test's listeners and upstreams (no TLS: plain HTTP on 127.0.0.1). */
+function readmeWiring(configDir: string, identity: number, api: number): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const m = /```nginx\n(# \/etc\/nginx\/conf\.d\/region-router\.conf\n[\s\S]*?)```/.exec(readme);
+  if (!m) throw new Error('README.md no longer has the ```nginx block starting "# /etc/nginx/conf.d/region-router.conf"');
+  let conf = m[1];
+  const listens = conf.match(/listen 443 ssl;/g) || [];
+  if (listens.length !== 2) throw new Error('README wiring: expected two `listen 443 ssl;` lines, found ' + listens.length);
+  let n = 0;
+  conf = conf.replace(/listen 443 ssl;/g, function () { return 'listen 127.0.0.1:' + (n++ === 0 ? identity : api) + ';'; });
+  conf = conf.replace(/^\s*ssl_certificate(_key)? .*\n/gm, '');
+  for (const name of ['idsvr_eu', 'idsvr_us', 'api_eu', 'api_us']) {
+    const line = new RegExp('(upstream ' + name + '\\s*\\{\\s*server )\\S+;');
+    if (!line.test(conf)) throw new Error('README wiring: no `upstream ' + name + ' { server ...; }`');
+    conf = conf.replace(line, '$1127.0.0.1:' + upstreamPort[name] + ';');
+  }
+  return conf.split('/etc/nginx/').join(configDir + '/');
+}
+
+/** Which region/service answered, the status when no upstream did, or 'refused'. A new connection each time:
+ * a pooled one may have been closed by a reload. */
+function answer(port: number, path: string, headers: Record<string, string> = {}): Promise<string> {
+  return new Promise(function (resolve, reject) {
+    const req = get({ host: '127.0.0.1', port, path, headers, agent: false }, function (res) {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', function (d) { text += d; });
+      res.on('end', function () {
+        if (res.statusCode !== 200) { resolve(String(res.statusCode)); return; }
+        const echo = JSON.parse(text) as { region: string; service: string };
+        resolve(echo.region + '/' + echo.service);
+      });
+    });
+    req.on('error', function (e: NodeJS.ErrnoException) {
+      if (e.code === 'ECONNREFUSED') resolve('refused');
+      else reject(e);
+    });
+  });
+}
+
+/** The answers that show how a gateway routes: cookie, bearer token, no cookie (default region). */
+async function routing(identity = identityPort, api = apiPort): Promise<string[]> {
+  return [
+    await answer(identity, '/oauth/authorize', { cookie: 'zone=us' }),
+    await answer(api, '/accounts', { authorization: 'Bearer ' + usToken }),
+    await answer(identity, '/oauth/authorize'),
+  ];
+}
+
+/** Waits for a reload to take effect: nginx answers -s reload before its new workers serve. */
+async function until(expected: string[], get: () => Promise<string[]>): Promise<void> {
+  const deadline = Date.now() + 10000;
+  let got: string[] = [];
+  while (Date.now() < deadline) {
+    got = await get();
+    if (JSON.stringify(got) === JSON.stringify(expected)) return;
+    await new Promise(function (r) { setTimeout(r, 100); });
+  }
+  throw new Error('gateway answers ' + JSON.stringify(got) + ', expected ' + JSON.stringify(expected) + '\n' + sh('tail -20 /var/log/nginx/error.log').output);
+}
+
+beforeAll(async function () {
+  out = mkdtempSync(join(tmpdir(), 'region-router-install-test-'));
+  const made = packageRelease({ out }) as { path: string };
+  for (const [name, region, service] of [['idsvr_eu', 'eu', 'identity'], ['idsvr_us', 'us', 'identity'], ['api_eu', 'eu', 'api'], ['api_us', 'us', 'api']]) {
+    const u = await startEchoUpstream({ region, service });
+    upstreams.push(u);
+    upstreamPort[name] = u.port;
+  }
+  identityPort = await freePort();
+  apiPort = await freePort();
+  usToken = await mintWrappedToken({ zone: 'us' }, { size: 1024 });
+
+  engine = await ensureDockerEngine({ log: console.log });
+  const { tag } = ensureImage('bookworm', { log: console.log });
+  const run = runInImage(tag, ['sleep', 'infinity'], { name: CONTAINER, mounts: [out] });
+  docker = spawn(run.cmd, run.args, { stdio: 'ignore' });
+  const deadline = Date.now() + 20000;
+  while (sh('true').status !== 0) {
+    if (Date.now() > deadline) throw new Error('container ' + CONTAINER + ' did not start');
+    await new Promise(function (r) { setTimeout(r, 100); });
+  }
+  // The gateway as Debian ships it, running before anything is installed; a pristine copy for another prefix.
+  must('cp -a /etc/nginx /srv/gw && cd /tmp && tar xzf ' + made.path + ' && nginx');
+  must('cp -a ' + RELEASE + ' ' + NEXT + ' && echo 9.9.9 > ' + NEXT + '/VERSION && echo "# next release" >> ' + NEXT + '/nginx/http.conf');
+}, 180000);
+
+afterAll(async function () {
+  spawnSync('docker', ['rm', '-f', CONTAINER], { stdio: 'ignore', timeout: 30000 });
+  if (docker) docker.kill();
+  for (const u of upstreams) await u.close();
+  if (out) rmSync(out, { recursive: true, force: true });
+  if (engine) await engine.stop();
+});
+
+describe('install.sh against nginx with a stock Debian /etc/nginx', function () {
+  it('is clean under shellcheck and runs with dash', function () {
+    const check = spawnSync('shellcheck', ['-s', 'sh', join(ROOT, 'packaging', 'install.sh')], { encoding: 'utf8' });
+    if (check.error) throw new Error('shellcheck is not installed (apt-get install shellcheck; scripts/setup.sh does)');
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    expect(must('readlink -f /bin/sh').trim()).toBe('/usr/bin/dash');
+  });
+
+  it('installs fresh, then routes once the README wiring is in place', async function () {
+    const r = install('');
+    expect(r.status, r.output).toBe(0);
+    expect(r.stdout).toContain('installed the example region table as /etc/nginx/region-router/regions.conf');
+    expect(r.stdout).toContain('not in the configuration yet');
+    expect(must('cat /etc/nginx/region-router/.installed').split('\n').filter(function (l) { return l.startsWith('/'); }).sort())
+      .toEqual(['/etc/nginx/njs/region-router.js'].concat(['api-location', 'http', 'identity-location', 'regions', 'server', 'unavailable']
+        .map(function (n) { return '/etc/nginx/region-router/' + n + '.conf'; })).sort());
+    expect(must('stat -c %a /etc/nginx/njs/region-router.js /etc/nginx/region-router/http.conf')).toBe('644\n644\n');
+
+    must('cat > /etc/nginx/conf.d/region-router.conf', readmeWiring('/etc/nginx', identityPort, apiPort));
+    const check = install('--check');
+    expect(check.status, check.output).toBe(0);
+    expect(check.stdout).toContain('check: regions eu, us (/etc/nginx/region-router/regions.conf); each has an upstream in $identity_upstream, $api_upstream; default region eu');
+    must('nginx -s reload');
+    await until(['us/identity', 'us/api', 'eu/identity'], routing);
+  });
+
+  it('upgrades: replaces the bundle and snippets, keeps the edited regions.conf and says so', async function () {
+    must("sed -i 's/^js_var \\$region_router_default_region eu;/js_var $region_router_default_region us;/' /etc/nginx/region-router/regions.conf");
+    const edited = must('cat /etc/nginx/region-router/regions.conf');
+    expect(edited).toContain('js_var $region_router_default_region us;');
+
+    const r = install('--reload', NEXT);
+    expect(r.status, r.output).toBe(0);
+    expect(r.stdout).toContain('upgrading njs-region-router ' + VERSION + ' to 9.9.9');
+    expect(r.stdout).toContain('kept your /etc/nginx/region-router/regions.conf');
+    expect(r.stdout).toContain('reloaded nginx');
+    expect(must('cat /etc/nginx/region-router/regions.conf')).toBe(edited);
+    expect(must('tail -1 /etc/nginx/region-router/http.conf')).toBe('# next release\n');
+    expect(must('head -1 /etc/nginx/region-router/.installed')).toMatch(/^# njs-region-router 9\.9\.9:/);
+    await until(['us/identity', 'us/api', 'us/identity'], routing);
+  });
+
+  it('shows why the region check exists: nginx -t passes a region with no upstream, whose users then get 500', async function () {
+    const good = must('cat /etc/nginx/region-router/regions.conf');
+    try {
+      must("sed -i 's/^    us  us;/    us  us;\\n    ap  ap;/' /etc/nginx/region-router/regions.conf");
+      must('nginx -t -q && nginx -s reload');
+      await until(['500'], async function () { return [await answer(identityPort, '/oauth/authorize', { cookie: 'zone=ap' })]; });
+      expect(must('tail -5 /var/log/nginx/error.log')).toContain('invalid URL prefix in "http://"');
+    } finally {
+      must('cat > /etc/nginx/region-router/regions.conf && nginx -s reload', good);
+    }
+    await until(['us/identity', 'us/api', 'us/identity'], routing);
+  });
+
+  it('rolls back a table with a region that has no upstream; the running gateway keeps its answers', async function () {
+    const before = await routing();
+    const files = fingerprint();
+    must('sed "s/^    us  us;/    us  us;\\n    ap  ap;/" /etc/nginx/region-router/regions.conf > /tmp/ap-regions.conf');
+
+    const r = install('--regions /tmp/ap-regions.conf --reload'); // 0.1.0 over 9.9.9: http.conf would change too
+    expect(r.status, r.output).toBe(1);
+    for (const map of ['$identity_upstream', '$api_upstream']) {
+      expect(r.stderr).toContain('region "ap" of the region table (/etc/nginx/region-router/regions.conf) has no upstream in map $region_router_region ' + map + ' (/etc/nginx/conf.d/region-router.conf)');
+    }
+    expect(r.stderr).toContain('put the previous files back');
+    expect(r.output).not.toContain('reloaded nginx');
+    expect(fingerprint()).toBe(files);
+    expect(await routing()).toEqual(before);
+  });
+
+  it('rolls back a table with a syntax error, with nginx\'s message; the gateway keeps its answers', async function () {
+    const before = await routing();
+    const files = fingerprint();
+    must("sed 's/^    us  us;/    us  us/' /etc/nginx/region-router/regions.conf > /tmp/syntax-regions.conf");
+
+    const r = install('--regions /tmp/syntax-regions.conf --reload');
+    expect(r.status, r.output).toBe(1);
+    expect(r.stderr).toContain('nginx -t failed');
+    expect(r.stderr).toMatch(/\[emerg\].*\/etc\/nginx\/region-router\/regions\.conf:\d+/);
+    expect(fingerprint()).toBe(files);
+    expect(await routing()).toEqual(before);
+  });
+
+  it('--check alone changes nothing, and fails on a default region that is not in the table', function () {
+    const files = fingerprint();
+    const ok = install('--check');
+    expect(ok.status, ok.output).toBe(0);
+    expect(ok.stdout).toContain('check: nginx -t passed');
+    expect(fingerprint()).toBe(files);
+
+    const good = must('cat /etc/nginx/region-router/regions.conf');
+    try {
+      must("sed -i 's/^js_var \\$region_router_default_region us;/js_var $region_router_default_region ap;/' /etc/nginx/region-router/regions.conf");
+      const changed = fingerprint();
+      const bad = install('--check');
+      expect(bad.status, bad.output).toBe(1);
+      expect(bad.stderr).toContain('the default region "ap" ($region_router_default_region in /etc/nginx/region-router/regions.conf) is not in the region table');
+      expect(fingerprint()).toBe(changed);
+    } finally {
+      must('cat > /etc/nginx/region-router/regions.conf', good);
+    }
+  });
+
+  it('installs into another prefix with --nginx "nginx -c ...", reloads that nginx, and purges it', async function () {
+    const identity = await freePort();
+    const api = await freePort();
+    // A second gateway: Debian's stock configuration copied to /srv/gw, its own pid file.
+    // Debian's load_module lines are relative to nginx's prefix, so only -c changes.
+    must("sed -i -e 's#/etc/nginx/#/srv/gw/#g' -e 's#^pid .*#pid /srv/gw/nginx.pid;#' /srv/gw/nginx.conf && nginx -c /srv/gw/nginx.conf");
+    const gw = '--prefix /srv/gw --nginx "nginx -c /srv/gw/nginx.conf"';
+    const fresh = install(gw);
+    expect(fresh.status, fresh.output).toBe(0);
+    expect(must('ls /srv/gw/njs /srv/gw/region-router')).toContain('region-router.js');
+
+    must('cat > /srv/gw/conf.d/region-router.conf', readmeWiring('/srv/gw', identity, api));
+    const again = install(gw + ' --reload');
+    expect(again.status, again.output).toBe(0);
+    expect(again.stdout).toContain('check: regions eu, us (/srv/gw/region-router/regions.conf)');
+    await until(['us/identity', 'us/api', 'eu/identity'], function () { return routing(identity, api); });
+
+    must('rm /srv/gw/conf.d/region-router.conf');
+    const purge = install(gw + ' --uninstall --purge --reload');
+    expect(purge.status, purge.output).toBe(0);
+    expect(must('ls -A /srv/gw')).not.toMatch(/region-router|njs/);
+    await until(['refused', 'refused', 'refused'], function () { return routing(identity, api); });
+    must('nginx -c /srv/gw/nginx.conf -s quit');
+  });
+
+  it('uninstalls: refuses while the configuration still includes the snippets, then removes all but regions.conf', async function () {
+    const files = fingerprint();
+    const refused = install('--uninstall');
+    expect(refused.status, refused.output).toBe(1);
+    expect(refused.stderr).toContain('the configuration fails without them, so it still uses them');
+    expect(fingerprint()).toBe(files);
+    expect((await routing())[0]).toBe('us/identity');
+
+    must('rm /etc/nginx/conf.d/region-router.conf');
+    const r = install('--uninstall --reload');
+    expect(r.status, r.output).toBe(0);
+    expect(r.stdout).toContain('kept your /etc/nginx/region-router/regions.conf');
+    expect(must('find /etc/nginx/njs /etc/nginx/region-router 2>/dev/null; true')).toBe('/etc/nginx/region-router\n/etc/nginx/region-router/regions.conf\n');
+    must('nginx -t -q');
+    await until(['refused', 'refused', 'refused'], routing);
+  });
+});
