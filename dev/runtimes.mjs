@@ -327,30 +327,6 @@ export function runInImage(tag, argv, opts = {}) {
   return { cmd: 'docker', args: args.concat(tag, argv) };
 }
 
-/**
- * The runtime as a dev/processes.mjs Runtime, for startNginx: each process in the runtime's image (built if
- * missing), with the repository read-only at its own path and the process's writable directories. The host's
- * pid namespace too, so that nginx.pid and /proc name the same processes as outside (worker CPU and RSS).
- * @param {Runtime} runtime
- * @returns {import('./processes.mjs').Runtime}
- */
-export function imageRuntime(runtime) {
-  const { tag } = ensureImage(runtime.release);
-  /** @param {string} name */
-  const container = function (name) { return 'njs-region-router-' + process.pid + '-' + name; };
-  return {
-    command(name, argv, options) {
-      /** @type {Mount[]} */
-      const mounts = [ROOT];
-      for (const dir of options.writable || []) mounts.push({ host: dir, readOnly: false });
-      const c = runInImage(tag, argv, { name: container(name), pidHost: true, mounts, env: Object.keys(options.env || {}) });
-      return { cmd: c.cmd, args: c.args, env: { ...process.env, ...options.env } };
-    },
-    remove(name) {
-      spawnSync('docker', ['rm', '-f', container(name)], { stdio: 'ignore', timeout: 20000 });
-    },
-  };
-}
 
 /**
  * @param {string} tag

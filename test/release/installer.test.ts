@@ -15,8 +15,7 @@ import { ROOT } from '../../dev/paths.mjs';
 import { freePort } from '../../dev/ports.mjs';
 import { ensureImage, runInImage } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
-import { ensureDockerEngine } from '../harness/docker-engine.mjs';
-// @ts-expect-error plain ESM script without types
+import { ensureDockerEngine } from '../../dev/docker-engine.mjs';
 import { packageRelease } from '../../packaging/package.mjs';
 
 const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
@@ -167,7 +166,7 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
     expect(r.stdout).toContain('installed the example region table as /etc/nginx/region-router/regions.conf');
     expect(r.stdout).toContain('not in the configuration yet');
     expect(must('cat /etc/nginx/region-router/.installed').split('\n').filter(function (l) { return l.startsWith('/'); }).sort())
-      .toEqual(['/etc/nginx/njs/region-router.js'].concat(['api-location', 'http', 'identity-location', 'regions', 'server', 'unavailable']
+      .toEqual(['/etc/nginx/njs/region-router.js'].concat(['api-location', 'engine-qjs', 'gateway', 'http', 'identity-location', 'regions', 'server', 'unavailable']
         .map(function (n) { return '/etc/nginx/region-router/' + n + '.conf'; })).sort());
     expect(must('stat -c %a /etc/nginx/njs/region-router.js /etc/nginx/region-router/http.conf')).toBe('644\n644\n');
 

@@ -25,7 +25,7 @@ import { brokenLines } from '../../dev/logs.mjs';
 import { startNginx } from '../../dev/nginx.mjs';
 import { ROOT } from '../../dev/paths.mjs';
 import { freePort } from '../../dev/ports.mjs';
-import { imageRuntime, jsEngineDirective, runtimeById } from '../../dev/runtimes.mjs';
+import { ensureImage, imageRuntime, jsEngineDirective, runtimeById } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 import { soakSvg } from './plot.mjs';
 
@@ -89,7 +89,7 @@ const conf = renderExample({
 });
 const nginx = await startNginx(conf, {
   name: 'soak',
-  runtime: local ? undefined : imageRuntime(runtime),
+  runtime: local ? undefined : imageRuntime(ensureImage(runtime.release).tag, { namePrefix: 'njs-region-router-soak-' + process.pid + '-', pidHost: true }),
   listen: [{ host: '127.0.0.1', port: identityPort }, { host: '127.0.0.1', port: apiPort }],
 });
 const worker = workerOf(nginx.prefix);
