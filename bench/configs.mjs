@@ -28,9 +28,14 @@ export function regionNames(count) {
 export function renderRegions(count) {
   const shipped = readFileSync(join(ROOT, 'nginx', 'regions.conf'), 'utf8');
   const entries = /( *)eu +eu;\n *us +us;\n/;
-  if (!entries.test(shipped)) throw new Error('nginx/regions.conf no longer has the "eu eu; us us;" entries the benchmark extends');
+  if (!entries.test(shipped))
+    throw new Error('nginx/regions.conf no longer has the "eu eu; us us;" entries the benchmark extends');
   return shipped.replace(entries, function (all, indent) {
-    return regionNames(count).map(function (name) { return indent + name + '  ' + name + ';\n'; }).join('');
+    return regionNames(count)
+      .map(function (name) {
+        return indent + name + '  ' + name + ';\n';
+      })
+      .join('');
   });
 }
 
@@ -40,11 +45,17 @@ export function renderRegions(count) {
  * valgrind started).
  */
 function placement(opts) {
-  return opts.single ? 'master_process off;' : 'worker_processes 1;\nworker_cpu_affinity ' + (opts.cpu === 0 ? '01' : '10') + ';';
+  return opts.single
+    ? 'master_process off;'
+    : 'worker_processes 1;\nworker_cpu_affinity ' + (opts.cpu === 0 ? '01' : '10') + ';';
 }
 
 function head(opts) {
-  return userLine(opts.asRoot) + placement(opts) + '\npid nginx.pid;\nerror_log error.log warn;\nevents { worker_connections 4096; }';
+  return (
+    userLine(opts.asRoot) +
+    placement(opts) +
+    '\npid nginx.pid;\nerror_log error.log warn;\nevents { worker_connections 4096; }'
+  );
 }
 
 // No access log (it is not what is measured); client keepalive connections never recycled during a
@@ -70,11 +81,15 @@ const PROXY = `
 
 /** The example's upstream blocks, for the other processes: the same keepalive settings. */
 function upstreams(upstreamPorts) {
-  return ['api', 'idsvr'].map(function (service) {
-    return ['eu', 'us'].map(function (region) {
-      return `    upstream ${service}_${region} { server 127.0.0.1:${upstreamPorts[region]}; keepalive 16; }`;
-    }).join('\n');
-  }).join('\n');
+  return ['api', 'idsvr']
+    .map(function (service) {
+      return ['eu', 'us']
+        .map(function (region) {
+          return `    upstream ${service}_${region} { server 127.0.0.1:${upstreamPorts[region]}; keepalive 16; }`;
+        })
+        .join('\n');
+    })
+    .join('\n');
 }
 
 /** map of a region variable to the API upstream: us to us, anything else to eu. */
@@ -83,7 +98,8 @@ function regionMap(variable, target) {
 }
 
 function replaceOnce(text, from, to) {
-  if (!text.includes(from)) throw new Error('nginx/example/nginx.conf no longer has ' + JSON.stringify(from) + '; update bench/configs.mjs');
+  if (!text.includes(from))
+    throw new Error('nginx/example/nginx.conf no longer has ' + JSON.stringify(from) + '; update bench/configs.mjs');
   return text.replace(from, to);
 }
 
@@ -100,12 +116,20 @@ export function renderGateway(opts) {
   const ports = {
     [EXAMPLE_PORTS.identity]: p.identity,
     [EXAMPLE_PORTS.api]: p.api,
-    [U['eu/identity']]: up.eu, [U['eu/api']]: up.eu,
-    [U['us/identity']]: up.us, [U['us/api']]: up.us,
+    [U['eu/identity']]: up.eu,
+    [U['eu/api']]: up.eu,
+    [U['us/identity']]: up.us,
+    [U['us/api']]: up.us,
   };
   const names = regionNames(opts.regions || 2);
-  const cookieMap = '    map $cookie_zone $map_upstream {\n        default  idsvr_eu;\n' +
-    names.map(function (n) { return '        ' + n + '  idsvr_' + (n === 'us' ? 'us' : 'eu') + ';\n'; }).join('') + '    }';
+  const cookieMap =
+    '    map $cookie_zone $map_upstream {\n        default  idsvr_eu;\n' +
+    names
+      .map(function (n) {
+        return '        ' + n + '  idsvr_' + (n === 'us' ? 'us' : 'eu') + ';\n';
+      })
+      .join('') +
+    '    }';
   return renderExample({
     ports,
     errorLog: 'warn',
@@ -116,9 +140,16 @@ export function renderGateway(opts) {
       conf = replaceOnce(conf, '   # after http.conf, which defines the format', '');
       conf = replaceOnce(conf, 'worker_processes 1;', placement(opts));
       if (opts.dist) conf = replaceOnce(conf, 'js_path ' + join(ROOT, 'dist') + ';', 'js_path ' + opts.dist + ';');
-      if (opts.regionsFile) conf = replaceOnce(conf, 'include ' + join(ROOT, 'nginx', 'regions.conf') + ';', 'include ' + opts.regionsFile + ';');
+      if (opts.regionsFile)
+        conf = replaceOnce(
+          conf,
+          'include ' + join(ROOT, 'nginx', 'regions.conf') + ';',
+          'include ' + opts.regionsFile + ';',
+        );
       const end = conf.lastIndexOf('}');
-      return conf.slice(0, end) + `
+      return (
+        conf.slice(0, end) +
+        `
     # Not routed, for comparison: one fixed upstream (static), and nginx's own cookie routing in C (map).
 ${cookieMap}
     server {
@@ -130,7 +161,8 @@ ${cookieMap}
         location / { proxy_pass http://$map_upstream; }
     }
 }
-`;
+`
+      );
     },
   });
 }
@@ -207,7 +239,9 @@ function luaServer(port, comment, readToken) {
 /** The Lua reference, own process. Options: ports { luaBearer, luaForm }, upstreamPorts, cpu, single, asRoot. */
 export function renderLua(opts) {
   const p = opts.ports;
-  return `${LUA_MODULES.map(function (m) { return 'load_module ' + m + ';'; }).join('\n')}
+  return `${LUA_MODULES.map(function (m) {
+    return 'load_module ' + m + ';';
+  }).join('\n')}
 ${head(opts)}
 http {${TEMP_PATHS}${HTTP_COMMON}
 

@@ -16,7 +16,11 @@ import { runInImage } from '../dev/runtimes.mjs';
 import { headerObject } from './variants.mjs';
 
 const WARMUP = 100;
-const sleep = function (ms) { return new Promise(function (r) { setTimeout(r, ms); }); };
+const sleep = function (ms) {
+  return new Promise(function (r) {
+    setTimeout(r, ms);
+  });
+};
 
 /** One request on the agent's single keepalive connection; resolves with the answer's status and body. */
 function request(v, agent) {
@@ -27,8 +31,12 @@ function request(v, agent) {
     const req = http.request(v.url, { method: body ? 'POST' : 'GET', headers, agent }, function (res) {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', function (d) { text += d; });
-      res.on('end', function () { resolve({ status: res.statusCode, text }); });
+      res.on('data', function (d) {
+        text += d;
+      });
+      res.on('end', function () {
+        resolve({ status: res.statusCode, text });
+      });
     });
     req.on('error', reject);
     req.end(body);
@@ -39,8 +47,18 @@ function request(v, agent) {
 function startUnderCallgrind(conf, name, tag, work) {
   const prefix = mkdtempSync(join(tmpdir(), 'region-router-bench-ir-' + name + '-'));
   writeFileSync(join(prefix, 'nginx.conf'), 'daemon off;\n' + conf);
-  const argv = ['valgrind', '--tool=callgrind', '--callgrind-out-file=' + join(prefix, 'cg.%p'),
-    'nginx', '-p', prefix + '/', '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')];
+  const argv = [
+    'valgrind',
+    '--tool=callgrind',
+    '--callgrind-out-file=' + join(prefix, 'cg.%p'),
+    'nginx',
+    '-p',
+    prefix + '/',
+    '-e',
+    join(prefix, 'error.log'),
+    '-c',
+    join(prefix, 'nginx.conf'),
+  ];
   const container = 'region-router-bench-ir-' + process.pid + '-' + name;
   let proc;
   if (tag) {
@@ -51,7 +69,9 @@ function startUnderCallgrind(conf, name, tag, work) {
     proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   }
   let stderr = '';
-  proc.stderr.on('data', function (d) { if (stderr.length < 20000) stderr += d; });
+  proc.stderr.on('data', function (d) {
+    if (stderr.length < 20000) stderr += d;
+  });
   const control = function (flag) {
     // vgdb, behind callgrind_control, must run beside the valgrind it talks to
     if (tag) execFileSync('docker', ['exec', container, 'callgrind_control', flag], { stdio: 'ignore' });
@@ -60,9 +80,17 @@ function startUnderCallgrind(conf, name, tag, work) {
   return {
     prefix,
     control,
-    errorLog: function () { return existsSync(join(prefix, 'error.log')) ? readFileSync(join(prefix, 'error.log'), 'utf8') : ''; },
-    stderr: function () { return stderr; },
-    dumps: function () { return readdirSync(prefix).filter(function (f) { return /^cg\.\d+\.\d+$/.test(f); }); },
+    errorLog: function () {
+      return existsSync(join(prefix, 'error.log')) ? readFileSync(join(prefix, 'error.log'), 'utf8') : '';
+    },
+    stderr: function () {
+      return stderr;
+    },
+    dumps: function () {
+      return readdirSync(prefix).filter(function (f) {
+        return /^cg\.\d+\.\d+$/.test(f);
+      });
+    },
     stop: async function () {
       proc.kill('SIGKILL');
       if (tag) spawnSync('docker', ['rm', '-f', container], { stdio: 'ignore', timeout: 20000 });
@@ -80,7 +108,10 @@ async function newDump(nginx, known) {
       if (known.includes(f)) continue;
       const text = readFileSync(join(nginx.prefix, f), 'utf8');
       const m = /^totals: (\d+)/m.exec(text) || /^summary: (\d+)/m.exec(text);
-      if (m) { known.push(f); return Number(m[1]); }
+      if (m) {
+        known.push(f);
+        return Number(m[1]);
+      }
     }
     await sleep(100);
   }
@@ -93,35 +124,79 @@ async function newDump(nginx, known) {
  */
 export async function countInstructions(prepared, ctx, opts) {
   const tag = prepared.runtime.id === 'bookworm-njs' ? undefined : prepared.benchTag;
-  if (prepared.runtime.id !== 'bookworm-njs' && !tag) throw new Error(prepared.runtime.id + ': no bench image with valgrind: ' + prepared.lua.reason);
-  if (!tag && spawnSync('sh', ['-c', 'command -v valgrind && command -v callgrind_control'], { stdio: 'ignore' }).status !== 0) {
+  if (prepared.runtime.id !== 'bookworm-njs' && !tag)
+    throw new Error(prepared.runtime.id + ': no bench image with valgrind: ' + prepared.lua.reason);
+  if (
+    !tag &&
+    spawnSync('sh', ['-c', 'command -v valgrind && command -v callgrind_control'], { stdio: 'ignore' }).status !== 0
+  ) {
     throw new Error('--instructions on the host needs valgrind: apt-get install valgrind');
   }
-  const valgrind = (tag ? spawnSync('docker', ['run', '--rm', tag, 'valgrind', '--version'], { encoding: 'utf8' }) : spawnSync('valgrind', ['--version'], { encoding: 'utf8' })).stdout.trim();
-  const p = await opts.plan({ prepared, sizes: ctx.sizes, requests: ctx.requests, regionTables: opts.regionTables, work: ctx.work,
-    upstreamPorts: ctx.upstreamPorts, floors: opts.floors });
-  const variants = opts.only ? p.variants.filter(function (v) { return opts.only.includes(v.id); }) : p.variants;
+  const valgrind = (
+    tag
+      ? spawnSync('docker', ['run', '--rm', tag, 'valgrind', '--version'], { encoding: 'utf8' })
+      : spawnSync('valgrind', ['--version'], { encoding: 'utf8' })
+  ).stdout.trim();
+  const p = await opts.plan({
+    prepared,
+    sizes: ctx.sizes,
+    requests: ctx.requests,
+    regionTables: opts.regionTables,
+    work: ctx.work,
+    upstreamPorts: ctx.upstreamPorts,
+    floors: opts.floors,
+  });
+  const variants = opts.only
+    ? p.variants.filter(function (v) {
+        return opts.only.includes(v.id);
+      })
+    : p.variants;
   const out = {};
   for (const proc of p.processes) {
-    const mine = variants.filter(function (v) { return v.process === proc.name; });
+    const mine = variants.filter(function (v) {
+      return v.process === proc.name;
+    });
     if (mine.length === 0) continue;
     const nginx = startUnderCallgrind(proc.render({ single: true }), proc.name, tag, ctx.work);
     try {
-      await Promise.all(Object.values(proc.ports).map(function (port) { return waitForPort('127.0.0.1', port, 180000); }))
-        .catch(function (e) { throw new Error(proc.name + ' did not start under valgrind: ' + e.message + '\n' + nginx.stderr() + nginx.errorLog()); });
+      await Promise.all(
+        Object.values(proc.ports).map(function (port) {
+          return waitForPort('127.0.0.1', port, 180000);
+        }),
+      ).catch(function (e) {
+        throw new Error(
+          proc.name + ' did not start under valgrind: ' + e.message + '\n' + nginx.stderr() + nginx.errorLog(),
+        );
+      });
       const known = nginx.dumps();
       for (const v of mine) {
         const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
         for (let i = 0; i < WARMUP; i++) {
           const r = await request(v, agent);
-          if (r.status !== 200 || r.text !== 'us\n') throw new Error(v.id + ': expected the us upstream, got ' + r.status + ' ' + JSON.stringify(r.text) + '\n' + nginx.errorLog());
+          if (r.status !== 200 || r.text !== 'us\n')
+            throw new Error(
+              v.id +
+                ': expected the us upstream, got ' +
+                r.status +
+                ' ' +
+                JSON.stringify(r.text) +
+                '\n' +
+                nginx.errorLog(),
+            );
         }
         nginx.control('-z');
         for (let i = 0; i < opts.requests; i++) await request(v, agent);
         nginx.control('-d');
         out[v.id] = (await newDump(nginx, known)) / opts.requests;
         agent.destroy();
-        opts.log('bench: ' + prepared.runtime.id + ': ' + v.id.padEnd(26) + (out[v.id] / 1000).toFixed(1).padStart(9) + 'k instructions/request');
+        opts.log(
+          'bench: ' +
+            prepared.runtime.id +
+            ': ' +
+            v.id.padEnd(26) +
+            (out[v.id] / 1000).toFixed(1).padStart(9) +
+            'k instructions/request',
+        );
       }
       const broken = brokenLines(nginx.errorLog());
       if (broken.length) throw new Error(proc.name + ' error log:\n' + broken.join('\n'));

@@ -13,7 +13,11 @@ export function workerOf(prefix) {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       let stat;
-      try { stat = readFileSync('/proc/' + entry + '/stat', 'utf8'); } catch { continue; }
+      try {
+        stat = readFileSync('/proc/' + entry + '/stat', 'utf8');
+      } catch {
+        continue;
+      }
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (fields[1] === master) return Number(entry);
     }
@@ -36,9 +40,15 @@ export function rssKiB(pid) {
 
 /** Busy and total ticks of one CPU, from /proc/stat: how much else ran on the gateway's core. */
 export function coreTicks(cpu) {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find(function (l) { return l.startsWith('cpu' + cpu + ' '); });
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find(function (l) {
+      return l.startsWith('cpu' + cpu + ' ');
+    });
   const n = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = n.reduce(function (a, b) { return a + b; }, 0);
+  const total = n.reduce(function (a, b) {
+    return a + b;
+  }, 0);
   // steal: time the hypervisor gave this virtual CPU to someone else
   return { busy: total - n[3] - n[4] - n[7], steal: n[7], total: total };
 }
@@ -48,17 +58,38 @@ export function coreTicks(cpu) {
  * Resolves with wrk's counts and latency percentiles (microseconds), from bench/report.lua.
  */
 export function runWrk(opts) {
-  const args = ['-c', String(opts.cpu), 'wrk', '-t1', '-c', String(opts.connections), '-d', opts.seconds + 's',
-    '--timeout', '2s', '-s', opts.script];
+  const args = [
+    '-c',
+    String(opts.cpu),
+    'wrk',
+    '-t1',
+    '-c',
+    String(opts.connections),
+    '-d',
+    opts.seconds + 's',
+    '--timeout',
+    '2s',
+    '-s',
+    opts.script,
+  ];
   for (const h of opts.headers) args.push('-H', h);
   args.push(opts.url);
   if (opts.bodyFile) args.push('--', 'POST', opts.bodyFile);
   return new Promise(function (resolve, reject) {
     const wrk = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    wrk.stdout.on('data', function (d) { out += d; });
-    wrk.stderr.on('data', function (d) { out += d; });
-    const killer = setTimeout(function () { wrk.kill('SIGKILL'); }, (opts.seconds + 15) * 1000);
+    wrk.stdout.on('data', function (d) {
+      out += d;
+    });
+    wrk.stderr.on('data', function (d) {
+      out += d;
+    });
+    const killer = setTimeout(
+      function () {
+        wrk.kill('SIGKILL');
+      },
+      (opts.seconds + 15) * 1000,
+    );
     wrk.on('exit', function (code) {
       clearTimeout(killer);
       const m = /^BENCH (\{.*\})$/m.exec(out);

@@ -7,7 +7,9 @@ import { SIZES } from './variants.mjs';
 const TARGET_RATIO = 1.0; // the issue: a token request costs what the minimal decoder costs, or less
 
 function median(values) {
-  const s = values.slice().sort(function (a, b) { return a - b; });
+  const s = values.slice().sort(function (a, b) {
+    return a - b;
+  });
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
@@ -20,8 +22,12 @@ function spread(values) {
 /** Per round a - b (both ran seconds apart in the same round): median, range, and how many rounds a > b. */
 function paired(samples, a, b) {
   if (!samples[a] || !samples[b]) return undefined;
-  const d = samples[a].map(function (x, i) { return x.cpu_us - samples[b][i].cpu_us; });
-  const higher = d.filter(function (x) { return x > 0; }).length;
+  const d = samples[a].map(function (x, i) {
+    return x.cpu_us - samples[b][i].cpu_us;
+  });
+  const higher = d.filter(function (x) {
+    return x > 0;
+  }).length;
   return {
     median: median(d),
     min: Math.min.apply(null, d),
@@ -41,9 +47,17 @@ export function summarize(input) {
   const variants = {};
   for (const v of input.variants) {
     const s = samples[v.id];
-    const pick = function (k) { return s.map(function (x) { return x[k]; }); };
+    const pick = function (k) {
+      return s.map(function (x) {
+        return x[k];
+      });
+    };
     variants[v.id] = {
-      label: v.label, kind: v.kind, path: v.path, size: v.size, process: v.process,
+      label: v.label,
+      kind: v.kind,
+      path: v.path,
+      size: v.size,
+      process: v.process,
       cpu_us: median(pick('cpu_us')),
       // other load only ever adds CPU time (cache, shared core), so the best round is the least disturbed
       cpu_us_best: Math.min.apply(null, pick('cpu_us')),
@@ -63,11 +77,14 @@ export function summarize(input) {
     for (const size of SIZES) {
       const st = 'static_' + path + '_' + size.id;
       if (!samples[st]) continue;
-      const added = function (kind) { return paired(samples, kind + '_' + path + '_' + size.id, st); };
+      const added = function (kind) {
+        return paired(samples, kind + '_' + path + '_' + size.id, st);
+      };
       const router = added('router');
       const minimal = added('minimal');
       const cell = {
-        path, size: size.id,
+        path,
+        size: size.id,
         static_us: variants[st].cpu_us,
         router_added_us: router && router.median,
         minimal_added_us: minimal && minimal.median,
@@ -85,26 +102,58 @@ export function summarize(input) {
   const cookie = [];
   for (const suffix of ['', '_r10', '_r50']) {
     const d = paired(samples, 'cookie' + suffix, 'map' + suffix);
-    if (d) cookie.push({ regions: suffix ? Number(suffix.slice(2)) : 2, map_us: variants['map' + suffix].cpu_us, cookie_us: variants['cookie' + suffix].cpu_us, added: d });
+    if (d)
+      cookie.push({
+        regions: suffix ? Number(suffix.slice(2)) : 2,
+        map_us: variants['map' + suffix].cpu_us,
+        cookie_us: variants['cookie' + suffix].cpu_us,
+        added: d,
+      });
   }
   const others = {};
-  const other = function (id, a, b) { const d = paired(samples, a, b); if (d) others[id] = d; };
+  const other = function (id, a, b) {
+    const d = paired(samples, a, b);
+    if (d) others[id] = d;
+  };
   other('floor_js_set_over_static_bearer_1k', 'floor_js_set', 'static_bearer_1k');
   other('floor_js_content_over_static_form_1k', 'floor_js_content', 'static_form_1k');
   other('static_bearer_1k_over_plain', 'static_bearer_1k', 'plain_static_get');
   other('cookie_over_baseline', 'cookie', 'cookie_baseline');
   for (const s of SIZES) {
-    for (const path of ['bearer', 'form']) other('router_' + path + '_' + s.id + '_over_baseline', 'router_' + path + '_' + s.id, 'router_' + path + '_' + s.id + '_baseline');
+    for (const path of ['bearer', 'form'])
+      other(
+        'router_' + path + '_' + s.id + '_over_baseline',
+        'router_' + path + '_' + s.id,
+        'router_' + path + '_' + s.id + '_baseline',
+      );
   }
   const all = Object.values(variants);
   return Object.assign({}, input.meta, {
     settings: input.settings,
     quick: input.quick,
     noise: {
-      median_cpu_spread: median(all.map(function (v) { return v.cpu_spread; })),
-      median_rps_spread: median(all.map(function (v) { return v.rps_spread; })),
-      max_foreign_cpu_on_gateway_core: Math.max.apply(null, all.map(function (v) { return v.foreign_cpu_on_gateway_core; })),
-      max_steal_on_gateway_core: Math.max.apply(null, all.map(function (v) { return v.steal_on_gateway_core; })),
+      median_cpu_spread: median(
+        all.map(function (v) {
+          return v.cpu_spread;
+        }),
+      ),
+      median_rps_spread: median(
+        all.map(function (v) {
+          return v.rps_spread;
+        }),
+      ),
+      max_foreign_cpu_on_gateway_core: Math.max.apply(
+        null,
+        all.map(function (v) {
+          return v.foreign_cpu_on_gateway_core;
+        }),
+      ),
+      max_steal_on_gateway_core: Math.max.apply(
+        null,
+        all.map(function (v) {
+          return v.steal_on_gateway_core;
+        }),
+      ),
     },
     cells,
     cookie,
@@ -114,34 +163,74 @@ export function summarize(input) {
   });
 }
 
-const f0 = function (n) { return Math.round(n).toLocaleString('en-US'); };
-const f1 = function (n) { return n === undefined ? '' : n.toFixed(1); };
-const s1 = function (n) { return n === undefined ? '' : (n >= 0 ? '+' : '') + n.toFixed(1); };
-const pct = function (n) { return Math.round(n * 100) + '%'; };
-const sizeLabel = function (id) { return SIZES.find(function (s) { return s.id === id; }).label; };
-const ratio = function (r) { return r === undefined ? '' : r.toFixed(2) + 'x'; };
+const f0 = function (n) {
+  return Math.round(n).toLocaleString('en-US');
+};
+const f1 = function (n) {
+  return n === undefined ? '' : n.toFixed(1);
+};
+const s1 = function (n) {
+  return n === undefined ? '' : (n >= 0 ? '+' : '') + n.toFixed(1);
+};
+const pct = function (n) {
+  return Math.round(n * 100) + '%';
+};
+const sizeLabel = function (id) {
+  return SIZES.find(function (s) {
+    return s.id === id;
+  }).label;
+};
+const ratio = function (r) {
+  return r === undefined ? '' : r.toFixed(2) + 'x';
+};
 
 function diffText(d) {
   if (!d) return '';
-  return s1(d.median) + ' (' + s1(d.min) + ' to ' + s1(d.max) + '), higher in ' + d.higher + '/' + d.rounds +
-    (d.outside_noise ? ': outside the noise' : ': within the noise');
+  return (
+    s1(d.median) +
+    ' (' +
+    s1(d.min) +
+    ' to ' +
+    s1(d.max) +
+    '), higher in ' +
+    d.higher +
+    '/' +
+    d.rounds +
+    (d.outside_noise ? ': outside the noise' : ': within the noise')
+  );
 }
 
 /** One line: in how many cells the target is met (and, for timing, how many differences are outside the noise). */
 function verdict(cells, timing) {
-  const judged = cells.filter(function (c) { return c.met !== undefined; });
-  const met = judged.filter(function (c) { return c.met; }).length;
+  const judged = cells.filter(function (c) {
+    return c.met !== undefined;
+  });
+  const met = judged.filter(function (c) {
+    return c.met;
+  }).length;
   let line = 'Router added <= minimal added in ' + met + ' of ' + judged.length + ' cells';
   if (timing) {
-    const clear = judged.filter(function (c) { return c.router_minus_minimal && c.router_minus_minimal.outside_noise; }).length;
+    const clear = judged.filter(function (c) {
+      return c.router_minus_minimal && c.router_minus_minimal.outside_noise;
+    }).length;
     line += '; the router - minimal difference is outside the noise in ' + clear + ' of them';
   }
   return line + '.';
 }
 
 function title(r) {
-  const rt = RUNTIMES.find(function (x) { return x.id === r.runtime; });
-  return r.runtime + ': ' + r.versions.nginx + ', ' + r.versions.njs + ', ' + (rt && rt.engine === 'qjs' ? 'QuickJS engine' : 'njs engine');
+  const rt = RUNTIMES.find(function (x) {
+    return x.id === r.runtime;
+  });
+  return (
+    r.runtime +
+    ': ' +
+    r.versions.nginx +
+    ', ' +
+    r.versions.njs +
+    ', ' +
+    (rt && rt.engine === 'qjs' ? 'QuickJS engine' : 'njs engine')
+  );
 }
 
 /** The Markdown section of one runtime's timing run. */
@@ -151,49 +240,153 @@ export function formatTiming(r) {
   const lines = [];
   lines.push('### ' + title(r));
   lines.push('');
-  lines.push('Measured ' + r.date.slice(0, 16).replace('T', ' ') + ' UTC on ' + m.cores + ' cores (' + m.cpu_model + '), ' +
-    (r.runtime === 'bookworm-njs' ? 'the host\'s nginx' : 'nginx in ' + r.image) + '; ' + m.wrk + '. ' + (r.quick ? 'QUICK run: ' : '') +
-    s.rounds + ' interleaved rounds of ' + s.seconds + ' s per variant, ' + s.connections + ' connections; the measured nginx worker on CPU ' +
-    s.gatewayCpu + ', wrk and the upstream nginx on CPU ' + s.loadCpu + '; ' + m.wall_seconds + ' s in all. Tokens (ES256 JWS): ' +
-    Object.keys(r.token_bytes).map(function (k) { return f0(r.token_bytes[k]) + ' B'; }).join(', ') + '. ' +
-    (r.lua ? 'Lua: lua-nginx-module ' + r.lua + ' (Debian).' : 'Lua: not measured (' + r.lua_reason + ').'));
+  lines.push(
+    'Measured ' +
+      r.date.slice(0, 16).replace('T', ' ') +
+      ' UTC on ' +
+      m.cores +
+      ' cores (' +
+      m.cpu_model +
+      '), ' +
+      (r.runtime === 'bookworm-njs' ? "the host's nginx" : 'nginx in ' + r.image) +
+      '; ' +
+      m.wrk +
+      '. ' +
+      (r.quick ? 'QUICK run: ' : '') +
+      s.rounds +
+      ' interleaved rounds of ' +
+      s.seconds +
+      ' s per variant, ' +
+      s.connections +
+      ' connections; the measured nginx worker on CPU ' +
+      s.gatewayCpu +
+      ', wrk and the upstream nginx on CPU ' +
+      s.loadCpu +
+      '; ' +
+      m.wall_seconds +
+      ' s in all. Tokens (ES256 JWS): ' +
+      Object.keys(r.token_bytes)
+        .map(function (k) {
+          return f0(r.token_bytes[k]) + ' B';
+        })
+        .join(', ') +
+      '. ' +
+      (r.lua ? 'Lua: lua-nginx-module ' + r.lua + ' (Debian).' : 'Lua: not measured (' + r.lua_reason + ').'),
+  );
   lines.push('');
-  lines.push('Noise: a variant\'s CPU time per request moved ' + pct(r.noise.median_cpu_spread) + ' between rounds (median over variants of ' +
-    '(max - min) / median); other processes took up to ' + pct(r.noise.max_foreign_cpu_on_gateway_core) + ' of the measured core, the hypervisor ' +
-    pct(r.noise.max_steal_on_gateway_core) + '; 1-minute load average ' + m.loadavg_1m.map(function (x) { return x.toFixed(1); }).join(' -> ') + '.');
+  lines.push(
+    "Noise: a variant's CPU time per request moved " +
+      pct(r.noise.median_cpu_spread) +
+      ' between rounds (median over variants of ' +
+      '(max - min) / median); other processes took up to ' +
+      pct(r.noise.max_foreign_cpu_on_gateway_core) +
+      ' of the measured core, the hypervisor ' +
+      pct(r.noise.max_steal_on_gateway_core) +
+      '; 1-minute load average ' +
+      m.loadavg_1m
+        .map(function (x) {
+          return x.toFixed(1);
+        })
+        .join(' -> ') +
+      '.',
+  );
   lines.push('');
-  lines.push('| path | token | static us/request | router added | minimal added | Lua added | router / minimal | <= 1.0x | router - minimal, us: median (range), rounds router higher |');
+  lines.push(
+    '| path | token | static us/request | router added | minimal added | Lua added | router / minimal | <= 1.0x | router - minimal, us: median (range), rounds router higher |',
+  );
   lines.push('|---|---|---:|---:|---:|---:|---:|---|---|');
   for (const c of r.cells) {
-    lines.push('| ' + c.path + ' | ' + sizeLabel(c.size) + ' | ' + f1(c.static_us) + ' | ' + s1(c.router_added_us) + ' | ' + s1(c.minimal_added_us) + ' | ' +
-      s1(c.lua_added_us) + ' | ' + ratio(c.ratio) + ' | ' + (c.met === undefined ? '' : c.met ? 'met' : '**missed**') + ' | ' + diffText(c.router_minus_minimal) + ' |');
+    lines.push(
+      '| ' +
+        c.path +
+        ' | ' +
+        sizeLabel(c.size) +
+        ' | ' +
+        f1(c.static_us) +
+        ' | ' +
+        s1(c.router_added_us) +
+        ' | ' +
+        s1(c.minimal_added_us) +
+        ' | ' +
+        s1(c.lua_added_us) +
+        ' | ' +
+        ratio(c.ratio) +
+        ' | ' +
+        (c.met === undefined ? '' : c.met ? 'met' : '**missed**') +
+        ' | ' +
+        diffText(c.router_minus_minimal) +
+        ' |',
+    );
   }
   lines.push('');
   lines.push(verdict(r.cells, true));
   lines.push('');
   if (r.cookie.length) {
-    lines.push('| cookie path | map $cookie_zone us/request | router us/request | router - map, us: median (range), rounds router higher |');
+    lines.push(
+      '| cookie path | map $cookie_zone us/request | router us/request | router - map, us: median (range), rounds router higher |',
+    );
     lines.push('|---|---:|---:|---|');
     for (const c of r.cookie) {
-      lines.push('| ' + c.regions + ' regions | ' + f1(c.map_us) + ' | ' + f1(c.cookie_us) + ' | ' + diffText(c.added) + ' |');
+      lines.push(
+        '| ' + c.regions + ' regions | ' + f1(c.map_us) + ' | ' + f1(c.cookie_us) + ' | ' + diffText(c.added) + ' |',
+      );
     }
     lines.push('');
   }
   const o = r.others;
   const notes = [];
-  if (o.floor_js_set_over_static_bearer_1k) notes.push('a js_set returning a constant ' + s1(o.floor_js_set_over_static_bearer_1k.median) + ' us over static GET');
-  if (o.floor_js_content_over_static_form_1k) notes.push('a js_content that reads the body and redirects ' + s1(o.floor_js_content_over_static_form_1k.median) + ' us over static POST');
-  if (o.static_bearer_1k_over_plain) notes.push('static GET in the gateway ' + s1(o.static_bearer_1k_over_plain.median) + ' us over nginx without modules');
-  if (notes.length) { lines.push('Floors (1 KB): ' + notes.join('; ') + '.'); lines.push(''); }
-  const base = Object.keys(o).filter(function (k) { return /_over_baseline$/.test(k); });
+  if (o.floor_js_set_over_static_bearer_1k)
+    notes.push(
+      'a js_set returning a constant ' + s1(o.floor_js_set_over_static_bearer_1k.median) + ' us over static GET',
+    );
+  if (o.floor_js_content_over_static_form_1k)
+    notes.push(
+      'a js_content that reads the body and redirects ' +
+        s1(o.floor_js_content_over_static_form_1k.median) +
+        ' us over static POST',
+    );
+  if (o.static_bearer_1k_over_plain)
+    notes.push(
+      'static GET in the gateway ' + s1(o.static_bearer_1k_over_plain.median) + ' us over nginx without modules',
+    );
+  if (notes.length) {
+    lines.push('Floors (1 KB): ' + notes.join('; ') + '.');
+    lines.push('');
+  }
+  const base = Object.keys(o).filter(function (k) {
+    return /_over_baseline$/.test(k);
+  });
   if (base.length) {
-    lines.push('Against --baseline ' + r.baseline + ' (paired, us): ' + base.map(function (k) { return k.replace('_over_baseline', '') + ' ' + s1(o[k].median); }).join(', ') + '.');
+    lines.push(
+      'Against --baseline ' +
+        r.baseline +
+        ' (paired, us): ' +
+        base
+          .map(function (k) {
+            return k.replace('_over_baseline', '') + ' ' + s1(o[k].median);
+          })
+          .join(', ') +
+        '.',
+    );
     lines.push('');
   }
   if (r.memory) {
-    lines.push('Worker memory (VmRSS after warm-up -> after the run): ' + Object.keys(r.memory).map(function (k) {
-      return k + ' ' + (r.memory[k].before_kib / 1024).toFixed(1) + ' -> ' + (r.memory[k].after_kib / 1024).toFixed(1) + ' MB';
-    }).join('; ') + '.');
+    lines.push(
+      'Worker memory (VmRSS after warm-up -> after the run): ' +
+        Object.keys(r.memory)
+          .map(function (k) {
+            return (
+              k +
+              ' ' +
+              (r.memory[k].before_kib / 1024).toFixed(1) +
+              ' -> ' +
+              (r.memory[k].after_kib / 1024).toFixed(1) +
+              ' MB'
+            );
+          })
+          .join('; ') +
+        '.',
+    );
     lines.push('');
   }
   lines.push('<details><summary>Every variant</summary>');
@@ -201,8 +394,23 @@ export function formatTiming(r) {
   lines.push('| variant | CPU us/request | best round | spread | req/s | p99 ms | worker busy |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const v of Object.values(r.variants)) {
-    lines.push('| ' + v.label + ' | ' + f1(v.cpu_us) + ' | ' + f1(v.cpu_us_best) + ' | ' + pct(v.cpu_spread) + ' | ' + f0(v.rps) + ' | ' +
-      (v.p99_us / 1000).toFixed(2) + ' | ' + pct(v.gateway_busy) + ' |');
+    lines.push(
+      '| ' +
+        v.label +
+        ' | ' +
+        f1(v.cpu_us) +
+        ' | ' +
+        f1(v.cpu_us_best) +
+        ' | ' +
+        pct(v.cpu_spread) +
+        ' | ' +
+        f0(v.rps) +
+        ' | ' +
+        (v.p99_us / 1000).toFixed(2) +
+        ' | ' +
+        pct(v.gateway_busy) +
+        ' |',
+    );
   }
   lines.push('');
   lines.push('</details>');
@@ -217,8 +425,18 @@ export function summarizeInstructions(input) {
     for (const size of SIZES) {
       const st = ir['static_' + path + '_' + size.id];
       if (st === undefined) continue;
-      const added = function (kind) { const x = ir[kind + '_' + path + '_' + size.id]; return x === undefined ? undefined : x - st; };
-      const cell = { path, size: size.id, static: st, router_added: added('router'), minimal_added: added('minimal'), lua_added: added('lua') };
+      const added = function (kind) {
+        const x = ir[kind + '_' + path + '_' + size.id];
+        return x === undefined ? undefined : x - st;
+      };
+      const cell = {
+        path,
+        size: size.id,
+        static: st,
+        router_added: added('router'),
+        minimal_added: added('minimal'),
+        lua_added: added('lua'),
+      };
       if (cell.router_added !== undefined && cell.minimal_added !== undefined) {
         cell.ratio = cell.router_added / cell.minimal_added;
         cell.met = cell.ratio <= TARGET_RATIO;
@@ -226,47 +444,123 @@ export function summarizeInstructions(input) {
       cells.push(cell);
     }
   }
-  const cookie = ir.cookie !== undefined && ir.map !== undefined ? { map: ir.map, cookie: ir.cookie, added: ir.cookie - ir.map } : undefined;
-  return Object.assign({}, input.meta, { requests: input.requests, warmup: input.warmup, valgrind: input.valgrind, per_request: ir, cells, cookie });
+  const cookie =
+    ir.cookie !== undefined && ir.map !== undefined
+      ? { map: ir.map, cookie: ir.cookie, added: ir.cookie - ir.map }
+      : undefined;
+  return Object.assign({}, input.meta, {
+    requests: input.requests,
+    warmup: input.warmup,
+    valgrind: input.valgrind,
+    per_request: ir,
+    cells,
+    cookie,
+  });
 }
 
-const k = function (n) { return n === undefined ? '' : (n / 1000).toFixed(1) + 'k'; };
-const sk = function (n) { return n === undefined ? '' : (n >= 0 ? '+' : '') + (n / 1000).toFixed(1) + 'k'; };
+const k = function (n) {
+  return n === undefined ? '' : (n / 1000).toFixed(1) + 'k';
+};
+const sk = function (n) {
+  return n === undefined ? '' : (n >= 0 ? '+' : '') + (n / 1000).toFixed(1) + 'k';
+};
 
 /** The Markdown table of one runtime's instruction counts. */
 export function formatInstructions(r) {
   const lines = [];
   lines.push('#### ' + title(r));
   lines.push('');
-  lines.push('Counted ' + r.date.slice(0, 16).replace('T', ' ') + ' UTC, ' + r.valgrind + ', ' + r.requests + ' requests per variant after ' + r.warmup +
-    ' of warm-up, one keepalive connection. ' + (r.lua ? 'Lua: lua-nginx-module ' + r.lua + '.' : 'Lua: not counted (' + r.lua_reason + ').'));
+  lines.push(
+    'Counted ' +
+      r.date.slice(0, 16).replace('T', ' ') +
+      ' UTC, ' +
+      r.valgrind +
+      ', ' +
+      r.requests +
+      ' requests per variant after ' +
+      r.warmup +
+      ' of warm-up, one keepalive connection. ' +
+      (r.lua ? 'Lua: lua-nginx-module ' + r.lua + '.' : 'Lua: not counted (' + r.lua_reason + ').'),
+  );
   lines.push('');
-  lines.push('| path | token | static Ir/request | router added | minimal added | Lua added | router / minimal | <= 1.0x |');
+  lines.push(
+    '| path | token | static Ir/request | router added | minimal added | Lua added | router / minimal | <= 1.0x |',
+  );
   lines.push('|---|---|---:|---:|---:|---:|---:|---|');
   for (const c of r.cells) {
-    lines.push('| ' + c.path + ' | ' + sizeLabel(c.size) + ' | ' + k(c.static) + ' | ' + sk(c.router_added) + ' | ' + sk(c.minimal_added) + ' | ' + sk(c.lua_added) + ' | ' +
-      ratio(c.ratio) + ' | ' + (c.met === undefined ? '' : c.met ? 'met' : '**missed**') + ' |');
+    lines.push(
+      '| ' +
+        c.path +
+        ' | ' +
+        sizeLabel(c.size) +
+        ' | ' +
+        k(c.static) +
+        ' | ' +
+        sk(c.router_added) +
+        ' | ' +
+        sk(c.minimal_added) +
+        ' | ' +
+        sk(c.lua_added) +
+        ' | ' +
+        ratio(c.ratio) +
+        ' | ' +
+        (c.met === undefined ? '' : c.met ? 'met' : '**missed**') +
+        ' |',
+    );
   }
   lines.push('');
   lines.push(verdict(r.cells, false));
   if (r.cookie) {
     lines.push('');
-    lines.push('Cookie path: map $cookie_zone ' + k(r.cookie.map) + ', router ' + k(r.cookie.cookie) + ' instructions per request (' + sk(r.cookie.added) + ').');
+    lines.push(
+      'Cookie path: map $cookie_zone ' +
+        k(r.cookie.map) +
+        ', router ' +
+        k(r.cookie.cookie) +
+        ' instructions per request (' +
+        sk(r.cookie.added) +
+        ').',
+    );
   }
-  const floors = ['floor_js_set', 'floor_js_content', 'plain_static_get'].filter(function (id) { return r.per_request[id] !== undefined; });
+  const floors = ['floor_js_set', 'floor_js_content', 'plain_static_get'].filter(function (id) {
+    return r.per_request[id] !== undefined;
+  });
   if (floors.length) {
     lines.push('');
-    lines.push('Floors (1 KB): ' + floors.map(function (id) { return id + ' ' + k(r.per_request[id]); }).join(', ') + ' (static GET ' + k(r.per_request.static_bearer_1k) + ', static POST ' + k(r.per_request.static_form_1k) + ').');
+    lines.push(
+      'Floors (1 KB): ' +
+        floors
+          .map(function (id) {
+            return id + ' ' + k(r.per_request[id]);
+          })
+          .join(', ') +
+        ' (static GET ' +
+        k(r.per_request.static_bearer_1k) +
+        ', static POST ' +
+        k(r.per_request.static_form_1k) +
+        ').',
+    );
   }
   return lines.join('\n');
 }
 
 /** Both blocks of bench/README.md, from everything in results.json, in the order of RUNTIMES. */
 export function formatAll(results) {
-  const order = RUNTIMES.map(function (r) { return r.id; });
-  const pickSorted = function (o) { return order.filter(function (id) { return o && o[id]; }).map(function (id) { return o[id]; }); };
+  const order = RUNTIMES.map(function (r) {
+    return r.id;
+  });
+  const pickSorted = function (o) {
+    return order
+      .filter(function (id) {
+        return o && o[id];
+      })
+      .map(function (id) {
+        return o[id];
+      });
+  };
   return {
     timing: pickSorted(results.timing).map(formatTiming).join('\n\n') || '(no timing run yet)',
-    instructions: pickSorted(results.instructions).map(formatInstructions).join('\n\n') || '(no instruction counts yet)',
+    instructions:
+      pickSorted(results.instructions).map(formatInstructions).join('\n\n') || '(no instruction counts yet)',
   };
 }

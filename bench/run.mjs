@@ -48,10 +48,14 @@ const WANTED = runtimeOption === 'all' ? RUNTIMES.slice() : runtimeOption.split(
 const SIZE_IDS = QUICK ? ['1k'] : ALL ? ['350b', '1k', '4k', '8k'] : ['350b', '1k', '4k'];
 const WRITES = !QUICK && !ONLY;
 
-function log(message) { process.stderr.write(message + '\n'); }
+function log(message) {
+  process.stderr.write(message + '\n');
+}
 
 function listeners(ports) {
-  return Object.values(ports).map(function (p) { return { host: '127.0.0.1', port: p }; });
+  return Object.values(ports).map(function (p) {
+    return { host: '127.0.0.1', port: p };
+  });
 }
 
 function build(dir) {
@@ -63,7 +67,9 @@ function build(dir) {
 function buildBaseline(work, ref) {
   const dir = join(work, 'baseline');
   mkdirSync(dir);
-  const archive = spawnSync('sh', ['-c', 'git -C "$0" archive "$1" src build | tar -x -C "$2"', ROOT, ref, dir], { stdio: 'inherit' });
+  const archive = spawnSync('sh', ['-c', 'git -C "$0" archive "$1" src build | tar -x -C "$2"', ROOT, ref, dir], {
+    stdio: 'inherit',
+  });
   if (archive.status !== 0) throw new Error('could not extract ' + ref);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   build(dir);
@@ -73,10 +79,16 @@ function buildBaseline(work, ref) {
 /** Every variant must reach the us upstream, or it measures the wrong thing. */
 async function checkRoutes(variants, errorLogOf) {
   for (const v of variants) {
-    const res = await fetch(v.url, { method: v.bodyFile ? 'POST' : 'GET', headers: headerObject(v), body: v.bodyFile ? readFileSync(v.bodyFile) : undefined });
+    const res = await fetch(v.url, {
+      method: v.bodyFile ? 'POST' : 'GET',
+      headers: headerObject(v),
+      body: v.bodyFile ? readFileSync(v.bodyFile) : undefined,
+    });
     const text = await res.text();
     if (res.status !== 200 || text !== 'us\n') {
-      throw new Error(v.id + ': expected the us upstream, got ' + res.status + ' ' + JSON.stringify(text) + '\n' + errorLogOf(v));
+      throw new Error(
+        v.id + ': expected the us upstream, got ' + res.status + ' ' + JSON.stringify(text) + '\n' + errorLogOf(v),
+      );
     }
   }
 }
@@ -84,39 +96,87 @@ async function checkRoutes(variants, errorLogOf) {
 /** One runtime's timing run: start its processes, check, warm up, interleaved rounds, summary. */
 async function timeRuntime(prepared, ctx) {
   const started = Date.now();
-  const p = await plan({ prepared, sizes: ctx.sizes, requests: ctx.requests, regionTables: ALL ? [2, 10, 50] : [2], work: ctx.work,
-    upstreamPorts: ctx.upstreamPorts, baselineDist: ctx.baselineDist, baselineRef: BASELINE, floors: !QUICK });
-  const variants = ONLY ? p.variants.filter(function (v) { return ONLY.includes(v.id); }) : p.variants;
-  if (variants.length === 0) throw new Error('--only matched no variant; ids: ' + p.variants.map(function (v) { return v.id; }).join(', '));
-  const needed = p.processes.filter(function (proc) { return variants.some(function (v) { return v.process === proc.name; }); });
+  const p = await plan({
+    prepared,
+    sizes: ctx.sizes,
+    requests: ctx.requests,
+    regionTables: ALL ? [2, 10, 50] : [2],
+    work: ctx.work,
+    upstreamPorts: ctx.upstreamPorts,
+    baselineDist: ctx.baselineDist,
+    baselineRef: BASELINE,
+    floors: !QUICK,
+  });
+  const variants = ONLY
+    ? p.variants.filter(function (v) {
+        return ONLY.includes(v.id);
+      })
+    : p.variants;
+  if (variants.length === 0)
+    throw new Error(
+      '--only matched no variant; ids: ' +
+        p.variants
+          .map(function (v) {
+            return v.id;
+          })
+          .join(', '),
+    );
+  const needed = p.processes.filter(function (proc) {
+    return variants.some(function (v) {
+      return v.process === proc.name;
+    });
+  });
   const running = {};
   try {
     for (const proc of needed) {
       const nginx = await startNginx(proc.render({ cpu: SETTINGS.gatewayCpu }), {
-        name: 'bench-' + proc.name, listen: listeners(proc.ports), runtime: nginxRuntime(proc.image, [ctx.work]),
+        name: 'bench-' + proc.name,
+        listen: listeners(proc.ports),
+        runtime: nginxRuntime(proc.image, [ctx.work]),
       });
       running[proc.name] = { nginx, worker: workerOf(nginx.prefix) };
     }
-    await checkRoutes(variants, function (v) { return running[v.process].nginx.errorLog(); });
-    log('bench: ' + prepared.runtime.id + ': ' + variants.length + ' variants route as expected; ' + SETTINGS.rounds + ' rounds of ' +
-      SETTINGS.seconds + ' s each, ' + SETTINGS.connections + ' connections');
+    await checkRoutes(variants, function (v) {
+      return running[v.process].nginx.errorLog();
+    });
+    log(
+      'bench: ' +
+        prepared.runtime.id +
+        ': ' +
+        variants.length +
+        ' variants route as expected; ' +
+        SETTINGS.rounds +
+        ' rounds of ' +
+        SETTINGS.seconds +
+        ' s each, ' +
+        SETTINGS.connections +
+        ' connections',
+    );
 
     const measure = async function (v, seconds) {
       const worker = running[v.process].worker;
       const before = cpuTicks(worker);
       const core0 = coreTicks(SETTINGS.gatewayCpu);
-      const r = await runWrk({ cpu: SETTINGS.loadCpu, connections: SETTINGS.connections, seconds, script: join(BENCH, 'report.lua'),
-        headers: v.headers, url: v.url, bodyFile: v.bodyFile });
+      const r = await runWrk({
+        cpu: SETTINGS.loadCpu,
+        connections: SETTINGS.connections,
+        seconds,
+        script: join(BENCH, 'report.lua'),
+        headers: v.headers,
+        url: v.url,
+        bodyFile: v.bodyFile,
+      });
       const ticks = cpuTicks(worker) - before;
       const core1 = coreTicks(SETTINGS.gatewayCpu);
-      if (r.errors > 0 || r.status_errors > 0) throw new Error(v.id + ': wrk saw errors ' + JSON.stringify(r) + '\n' + running[v.process].nginx.errorLog());
+      if (r.errors > 0 || r.status_errors > 0)
+        throw new Error(v.id + ': wrk saw errors ' + JSON.stringify(r) + '\n' + running[v.process].nginx.errorLog());
       return {
         rps: r.requests / (r.duration_us / 1e6),
         p50_us: r.p50_us,
         p99_us: r.p99_us,
-        cpu_us: ticks * TICK_US / r.requests,
+        cpu_us: (ticks * TICK_US) / r.requests,
         // below about 0.95 the worker was not the bottleneck: req/s then says more about the load side
-        gateway_busy: ticks * TICK_US / r.duration_us,
+        gateway_busy: (ticks * TICK_US) / r.duration_us,
         requests: r.requests,
         // share of the measured core used by anything but the measured worker
         foreign: Math.max(0, (core1.busy - core0.busy - ticks) / (core1.total - core0.total)),
@@ -141,7 +201,11 @@ async function timeRuntime(prepared, ctx) {
       if (broken.length) throw new Error(name + ' error log:\n' + broken.join('\n'));
     }
     return summarize({
-      variants, samples, memory, settings: SETTINGS, quick: QUICK,
+      variants,
+      samples,
+      memory,
+      settings: SETTINGS,
+      quick: QUICK,
       meta: Object.assign(runtimeMeta(prepared, ctx), {
         machine: {
           cores: cpus().length,
@@ -177,7 +241,11 @@ function write(kind, byRuntime) {
   const jsonPath = join(BENCH, 'results.json');
   let stored = {};
   if (existsSync(jsonPath)) {
-    try { stored = JSON.parse(readFileSync(jsonPath, 'utf8')); } catch (e) { stored = {}; }
+    try {
+      stored = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    } catch (e) {
+      stored = {};
+    }
   }
   if (!stored.timing) stored = { timing: {}, instructions: stored.instructions || {} };
   stored[kind] = Object.assign(stored[kind] || {}, byRuntime);
@@ -199,10 +267,20 @@ function write(kind, byRuntime) {
 
 /** JSON with 2-space indents, but objects of plain values (per-round samples) and lists of numbers on one line. */
 function compactJson(value) {
-  const rounded = JSON.stringify(value, function (key, x) { return typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(6)) : x; }, 2);
+  const rounded = JSON.stringify(
+    value,
+    function (key, x) {
+      return typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(6)) : x;
+    },
+    2,
+  );
   return rounded
-    .replace(/\{\n\s+([^{}[\]]*?)\n\s*\}/g, function (all, inner) { return '{ ' + inner.replace(/\n\s+/g, ' ') + ' }'; })
-    .replace(/\[\n\s+([-\d.,\s]*?)\n\s*\]/g, function (all, inner) { return '[' + inner.replace(/\n\s+/g, ' ') + ']'; });
+    .replace(/\{\n\s+([^{}[\]]*?)\n\s*\}/g, function (all, inner) {
+      return '{ ' + inner.replace(/\n\s+/g, ' ') + ' }';
+    })
+    .replace(/\[\n\s+([-\d.,\s]*?)\n\s*\]/g, function (all, inner) {
+      return '[' + inner.replace(/\n\s+/g, ' ') + ']';
+    });
 }
 
 async function main() {
@@ -214,23 +292,41 @@ async function main() {
     if (upstream) await upstream.stop();
     rmSync(work, { recursive: true, force: true });
   };
-  process.once('SIGINT', function () { stop().then(function () { process.exit(130); }); });
+  process.once('SIGINT', function () {
+    stop().then(function () {
+      process.exit(130);
+    });
+  });
   try {
-    const sizes = SIZES.filter(function (s) { return SIZE_IDS.includes(s.id); });
+    const sizes = SIZES.filter(function (s) {
+      return SIZE_IDS.includes(s.id);
+    });
     const requests = await makeRequests(sizes, work);
     const upstreamPorts = { eu: await freePort(), us: await freePort() };
     // the upstream shares CPU 1 with wrk: on the measured core it would take time from the worker measured
-    upstream = await startNginx(renderUpstream({ cpu: SETTINGS.loadCpu, ports: upstreamPorts }),
-      { name: 'bench-upstream', listen: listeners(upstreamPorts) });
-    const ctx = { work, sizes, requests, upstreamPorts, baselineDist: BASELINE ? buildBaseline(work, BASELINE) : undefined };
+    upstream = await startNginx(renderUpstream({ cpu: SETTINGS.loadCpu, ports: upstreamPorts }), {
+      name: 'bench-upstream',
+      listen: listeners(upstreamPorts),
+    });
+    const ctx = {
+      work,
+      sizes,
+      requests,
+      upstreamPorts,
+      baselineDist: BASELINE ? buildBaseline(work, BASELINE) : undefined,
+    };
     const results = {};
     for (const rt of WANTED) {
       const prepared = prepareRuntime(rt, { log, needBenchImage: true });
       if (!prepared.lua.available) log('bench: ' + rt.id + ': no Lua reference: ' + prepared.lua.reason);
       if (INSTRUCTIONS) {
         const counted = await countInstructions(prepared, ctx, {
-          plan, log, only: ONLY, requests: Number(option('requests', QUICK ? 50 : 200)),
-          regionTables: [2], floors: !QUICK,
+          plan,
+          log,
+          only: ONLY,
+          requests: Number(option('requests', QUICK ? 50 : 200)),
+          regionTables: [2],
+          floors: !QUICK,
         });
         results[rt.id] = summarizeInstructions(Object.assign(counted, { meta: runtimeMeta(prepared, ctx) }));
         process.stdout.write(formatInstructions(results[rt.id]) + '\n\n');
@@ -258,7 +354,9 @@ function shuffled(list, seed) {
   const out = list.slice();
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    const x = out[i]; out[i] = out[j]; out[j] = x;
+    const x = out[i];
+    out[i] = out[j];
+    out[j] = x;
   }
   return out;
 }

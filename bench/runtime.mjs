@@ -16,8 +16,11 @@ import { localRuntime } from '../dev/processes.mjs';
 const BENCH_PACKAGES = ['libnginx-mod-http-lua', 'lua-cjson', 'valgrind'];
 // nginx and the njs module must stay exactly those of the runtime image (apt may not upgrade them)
 const PINNED = ['nginx-light', 'libnginx-mod-http-js'];
-const HOST_LUA = ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so',
-  '/usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so'];
+const HOST_LUA = [
+  '/usr/lib/nginx/modules/ndk_http_module.so',
+  '/usr/lib/nginx/modules/ngx_http_lua_module.so',
+  '/usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so',
+];
 
 function run(cmd, args, opts) {
   const r = spawnSync(cmd, args, Object.assign({ encoding: 'utf8', timeout: 600000 }, opts));
@@ -29,7 +32,10 @@ function imageExists(tag) {
 }
 
 function packageVersions(tag, names) {
-  const r = run('docker', ['run', '--rm', '--network', 'host', tag, 'dpkg-query', '-W', '-f', '${Package}=${Version}\\n'].concat(names));
+  const r = run(
+    'docker',
+    ['run', '--rm', '--network', 'host', tag, 'dpkg-query', '-W', '-f', '${Package}=${Version}\\n'].concat(names),
+  );
   return r.status === 0 ? r.out : '';
 }
 
@@ -45,14 +51,18 @@ export function ensureBenchImage(release, log) {
   const container = 'region-router-bench-image-' + process.pid + '-' + release;
   log('bench: building ' + tag + ' (' + base + ' + ' + BENCH_PACKAGES.join(', ') + ')');
   // forky is Debian testing: its Release files may be past their Valid-Until on a mirror snapshot
-  const script = 'set -e; export DEBIAN_FRONTEND=noninteractive; ' +
+  const script =
+    'set -e; export DEBIAN_FRONTEND=noninteractive; ' +
     'apt-get -o Acquire::Check-Valid-Until=false update -qq; ' +
-    'apt-get install -y -qq --no-install-recommends ' + BENCH_PACKAGES.join(' ') + ' >/dev/null; ' +
+    'apt-get install -y -qq --no-install-recommends ' +
+    BENCH_PACKAGES.join(' ') +
+    ' >/dev/null; ' +
     'rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb';
   spawnSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
   try {
     const built = run('docker', ['run', '--name', container, '--network', 'host', base, 'sh', '-c', script]);
-    if (built.status !== 0) return { error: 'apt-get in ' + base + ' failed: ' + built.out.split('\n').slice(-5).join(' ') };
+    if (built.status !== 0)
+      return { error: 'apt-get in ' + base + ' failed: ' + built.out.split('\n').slice(-5).join(' ') };
     const commit = run('docker', ['commit', container, tag]);
     if (commit.status !== 0) return { error: 'docker commit failed: ' + commit.out };
   } finally {
@@ -62,7 +72,15 @@ export function ensureBenchImage(release, log) {
   const after = packageVersions(tag, PINNED);
   if (before !== after) {
     spawnSync('docker', ['rmi', tag], { stdio: 'ignore' });
-    return { error: 'installing ' + BENCH_PACKAGES.join(', ') + ' would change ' + before.replace(/\n/g, ', ') + ' to ' + after.replace(/\n/g, ', ') };
+    return {
+      error:
+        'installing ' +
+        BENCH_PACKAGES.join(', ') +
+        ' would change ' +
+        before.replace(/\n/g, ', ') +
+        ' to ' +
+        after.replace(/\n/g, ', '),
+    };
   }
   return { tag };
 }
@@ -88,12 +106,16 @@ export function prepareRuntime(runtime, opts) {
   const onHost = runtime.id === 'bookworm-njs';
   const tag = onHost ? undefined : ensureImage(runtime.release, { log: opts.log }).tag;
   const inImage = function (image, argv) {
-    return image ? run('docker', ['run', '--rm', '--network', 'host', image].concat(argv)) : run(argv[0], argv.slice(1));
+    return image
+      ? run('docker', ['run', '--rm', '--network', 'host', image].concat(argv))
+      : run(argv[0], argv.slice(1));
   };
   let benchTag;
   let benchError;
   if (onHost) {
-    const missing = HOST_LUA.filter(function (f) { return !existsSync(f); });
+    const missing = HOST_LUA.filter(function (f) {
+      return !existsSync(f);
+    });
     if (missing.length) benchError = 'no ' + missing.join(', ') + ' (apt-get install libnginx-mod-http-lua lua-cjson)';
   } else if (opts.needBenchImage) {
     const b = ensureBenchImage(runtime.release, opts.log);
@@ -117,7 +139,9 @@ export function prepareRuntime(runtime, opts) {
       available: luaAvailable,
       reason: benchError || (luaAvailable ? '' : 'not prepared'),
       tag: luaImage,
-      version: luaAvailable ? version(luaImage, ['dpkg-query', '-W', '-f', '${Version}', 'libnginx-mod-http-lua'], /\S+/) : undefined,
+      version: luaAvailable
+        ? version(luaImage, ['dpkg-query', '-W', '-f', '${Version}', 'libnginx-mod-http-lua'], /\S+/)
+        : undefined,
     },
     versions: {
       nginx: version(tag, ['nginx', '-v'], /nginx\/[\d.]+/),

@@ -35,7 +35,7 @@ export async function mintToken(bytes, privateKey) {
   const bare = (await sign(0)).length;
   if (bare > bytes) throw new Error('a token without padding is already ' + bare + ' bytes');
   // four base64url characters per three bytes of payload
-  let n = Math.floor((bytes - bare) * 3 / 4);
+  let n = Math.floor(((bytes - bare) * 3) / 4);
   let token = await sign(n);
   while (token.length < bytes - 1) token = await sign(++n);
   while (token.length > bytes + 1) token = await sign(--n);
@@ -44,13 +44,17 @@ export async function mintToken(bytes, privateKey) {
 
 /** An authorization-code token request as an OAuth client sends it (RFC 6749 4.1.3, PKCE). */
 function formBody(token) {
-  return 'grant_type=authorization_code&code=' + token +
+  return (
+    'grant_type=authorization_code&code=' +
+    token +
     '&redirect_uri=https%3A%2F%2Fapp.example.com%2Foauth%2Fcallback&client_id=web-app' +
-    '&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    '&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
+  );
 }
 
 // A browser's Cookie header: the zone cookie among a session and consent cookies.
-const COOKIE = 'Cookie: _ga=GA1.2.1234567890.1700000000; zone=us; session=Fe26.2**0cdd6a1b8e4d2c55a1b9; consent=analytics%3Dno';
+const COOKIE =
+  'Cookie: _ga=GA1.2.1234567890.1700000000; zone=us; session=Fe26.2**0cdd6a1b8e4d2c55a1b9; consent=analytics%3Dno';
 const FORM = 'Content-Type: application/x-www-form-urlencoded';
 
 /** Tokens and form bodies (written to `work`) per size. */
@@ -88,7 +92,9 @@ export async function plan(opts) {
   const variants = [];
   const processOf = async function (name, image, portNames, render, extra) {
     const proc = { name, image, ports: await ports(portNames) };
-    proc.render = function (placement) { return render(Object.assign({ ports: proc.ports }, extra, common, placement)); };
+    proc.render = function (placement) {
+      return render(Object.assign({ ports: proc.ports }, extra, common, placement));
+    };
     processes.push(proc);
     return proc;
   };
@@ -97,24 +103,59 @@ export async function plan(opts) {
     v.url = 'http://127.0.0.1:' + proc.ports[server] + (v.bodyFile ? '/oauth/token' : '/oauth/userinfo');
     variants.push(v);
   };
-  const bearer = function (size) { return ['Authorization: Bearer ' + opts.requests[size.id].token]; };
+  const bearer = function (size) {
+    return ['Authorization: Bearer ' + opts.requests[size.id].token];
+  };
   /** A bearer GET and a token POST of one size, sent to `servers` [bearer, form] of `proc`. */
   const tokenPair = function (proc, servers, kind, label, size, suffix) {
     const s = '_' + size.id + (suffix || '');
-    add(proc, servers[0], { id: kind + '_bearer' + s, label: label + 'bearer GET, ' + size.label, kind, path: 'bearer', size: size.id, headers: bearer(size) });
-    add(proc, servers[1], { id: kind + '_form' + s, label: label + 'token POST, ' + size.label, kind, path: 'form', size: size.id, headers: [FORM], bodyFile: opts.requests[size.id].bodyFile });
+    add(proc, servers[0], {
+      id: kind + '_bearer' + s,
+      label: label + 'bearer GET, ' + size.label,
+      kind,
+      path: 'bearer',
+      size: size.id,
+      headers: bearer(size),
+    });
+    add(proc, servers[1], {
+      id: kind + '_form' + s,
+      label: label + 'token POST, ' + size.label,
+      kind,
+      path: 'form',
+      size: size.id,
+      headers: [FORM],
+      bodyFile: opts.requests[size.id].bodyFile,
+    });
   };
-  const one = opts.sizes.find(function (s) { return s.id === '1k'; }) || opts.sizes[0];
+  const one =
+    opts.sizes.find(function (s) {
+      return s.id === '1k';
+    }) || opts.sizes[0];
   const GATEWAY_PORTS = ['identity', 'api', 'static', 'map'];
 
   for (const regions of opts.regionTables) {
     const suffix = regions === 2 ? '' : '_r' + regions;
     const regionsFile = regions === 2 ? undefined : join(opts.work, 'regions-' + regions + '.conf');
     if (regionsFile) writeFileSync(regionsFile, renderRegions(regions));
-    const gw = await processOf('gateway' + suffix, prepared.tag, GATEWAY_PORTS, renderGateway, { regions, regionsFile });
+    const gw = await processOf('gateway' + suffix, prepared.tag, GATEWAY_PORTS, renderGateway, {
+      regions,
+      regionsFile,
+    });
     const tableNote = regions === 2 ? '' : regions + ' regions, ';
-    add(gw, 'map', { id: 'map' + suffix, label: 'map $cookie_zone' + (suffix ? ', ' + regions + ' regions' : ''), kind: 'map', path: 'cookie', headers: [COOKIE] });
-    add(gw, 'identity', { id: 'cookie' + suffix, label: 'router: ' + tableNote + 'cookie GET', kind: 'router', path: 'cookie', headers: [COOKIE] });
+    add(gw, 'map', {
+      id: 'map' + suffix,
+      label: 'map $cookie_zone' + (suffix ? ', ' + regions + ' regions' : ''),
+      kind: 'map',
+      path: 'cookie',
+      headers: [COOKIE],
+    });
+    add(gw, 'identity', {
+      id: 'cookie' + suffix,
+      label: 'router: ' + tableNote + 'cookie GET',
+      kind: 'router',
+      path: 'cookie',
+      headers: [COOKIE],
+    });
     for (const size of regions === 2 ? opts.sizes : [one]) {
       if (regions === 2) tokenPair(gw, ['static', 'static'], 'static', 'static, token not read: ', size);
       tokenPair(gw, ['api', 'identity'], 'router', 'router: ' + tableNote, size, suffix);
@@ -123,16 +164,43 @@ export async function plan(opts) {
   if (opts.baselineDist) {
     const base = await processOf('baseline', prepared.tag, GATEWAY_PORTS, renderGateway, { dist: opts.baselineDist });
     const label = 'router at ' + opts.baselineRef + ': ';
-    add(base, 'identity', { id: 'cookie_baseline', label: label + 'cookie GET', kind: 'baseline', path: 'cookie', headers: [COOKIE] });
+    add(base, 'identity', {
+      id: 'cookie_baseline',
+      label: label + 'cookie GET',
+      kind: 'baseline',
+      path: 'cookie',
+      headers: [COOKIE],
+    });
     for (const size of opts.sizes) tokenPair(base, ['api', 'identity'], 'router', label, size, '_baseline');
   }
 
-  const refs = await processOf('references', prepared.tag, ['minimalBearer', 'minimalForm', 'floorJsSet', 'floorJsContent'],
-    renderReferences, { benchDir: join(ROOT, 'bench') });
-  for (const size of opts.sizes) tokenPair(refs, ['minimalBearer', 'minimalForm'], 'minimal', 'minimal decoder: ', size);
+  const refs = await processOf(
+    'references',
+    prepared.tag,
+    ['minimalBearer', 'minimalForm', 'floorJsSet', 'floorJsContent'],
+    renderReferences,
+    { benchDir: join(ROOT, 'bench') },
+  );
+  for (const size of opts.sizes)
+    tokenPair(refs, ['minimalBearer', 'minimalForm'], 'minimal', 'minimal decoder: ', size);
   if (opts.floors) {
-    add(refs, 'floorJsSet', { id: 'floor_js_set', label: 'floor: js_set returning a constant, ' + one.label + ' bearer', kind: 'floor', path: 'bearer', size: one.id, headers: bearer(one) });
-    add(refs, 'floorJsContent', { id: 'floor_js_content', label: 'floor: js_content + internalRedirect, ' + one.label + ' form', kind: 'floor', path: 'form', size: one.id, headers: [FORM], bodyFile: opts.requests[one.id].bodyFile });
+    add(refs, 'floorJsSet', {
+      id: 'floor_js_set',
+      label: 'floor: js_set returning a constant, ' + one.label + ' bearer',
+      kind: 'floor',
+      path: 'bearer',
+      size: one.id,
+      headers: bearer(one),
+    });
+    add(refs, 'floorJsContent', {
+      id: 'floor_js_content',
+      label: 'floor: js_content + internalRedirect, ' + one.label + ' form',
+      kind: 'floor',
+      path: 'form',
+      size: one.id,
+      headers: [FORM],
+      bodyFile: opts.requests[one.id].bodyFile,
+    });
   }
   if (prepared.lua.available) {
     const lua = await processOf('lua', prepared.lua.tag, ['luaBearer', 'luaForm'], renderLua, {});
@@ -140,7 +208,14 @@ export async function plan(opts) {
   }
   if (opts.floors) {
     const plain = await processOf('plain', prepared.tag, ['static'], renderPlain, {});
-    add(plain, 'static', { id: 'plain_static_get', label: 'nginx without modules: static GET, ' + one.label + ' bearer', kind: 'plain', path: 'bearer', size: one.id, headers: bearer(one) });
+    add(plain, 'static', {
+      id: 'plain_static_get',
+      label: 'nginx without modules: static GET, ' + one.label + ' bearer',
+      kind: 'plain',
+      path: 'bearer',
+      size: one.id,
+      headers: bearer(one),
+    });
   }
   return { processes, variants };
 }

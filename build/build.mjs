@@ -36,5 +36,13 @@ if (!check) {
 } else if (!check.ok) {
   fail('njs ' + check.version + ' could not load the bundle:\n' + check.output);
 } else {
-  console.log('build: wrote ' + outfile + ' (' + code.length + ' bytes); loaded by njs ' + check.version + ' (per runtime: npm run check:runtimes)');
+  console.log(
+    'build: wrote ' +
+      outfile +
+      ' (' +
+      code.length +
+      ' bytes); loaded by njs ' +
+      check.version +
+      ' (per runtime: npm run check:runtimes)',
+  );
 }

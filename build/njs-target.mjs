@@ -49,9 +49,14 @@ async function esbuildText(entry) {
       logLevel: 'silent',
     });
   } catch (e) {
-    throw new Error("esbuild refused the source (njs 0.7.9 can't run it):\n" + (e.errors || [e]).map(function (m) {
-      return '  ' + (m.location ? m.location.file + ':' + m.location.line + ': ' : '') + (m.text || m.message);
-    }).join('\n'));
+    throw new Error(
+      "esbuild refused the source (njs 0.7.9 can't run it):\n" +
+        (e.errors || [e])
+          .map(function (m) {
+            return '  ' + (m.location ? m.location.file + ':' + m.location.line + ': ' : '') + (m.text || m.message);
+          })
+          .join('\n'),
+    );
   }
   return result.outputFiles[0].text;
 }
@@ -79,11 +84,24 @@ export async function bundleAsFunction(entry, name) {
   if (!m) {
     throw new Error('expected ' + entry + ' to end with `export { ... };`');
   }
-  const members = m[1].split(',').map(function (s) { return s.trim(); }).filter(Boolean).map(function (member) {
-    const parts = member.split(/\s+as\s+/);
-    return (parts[1] || parts[0]) + ': ' + parts[0];
-  });
-  const body = code.slice(0, m.index).replace(/\n+$/, '').split('\n').map(function (l) { return l ? '  ' + l : l; }).join('\n');
+  const members = m[1]
+    .split(',')
+    .map(function (s) {
+      return s.trim();
+    })
+    .filter(Boolean)
+    .map(function (member) {
+      const parts = member.split(/\s+as\s+/);
+      return (parts[1] || parts[0]) + ': ' + parts[0];
+    });
+  const body = code
+    .slice(0, m.index)
+    .replace(/\n+$/, '')
+    .split('\n')
+    .map(function (l) {
+      return l ? '  ' + l : l;
+    })
+    .join('\n');
   return checkOutput('function ' + name + '() {\n' + body + '\n  return { ' + members.join(', ') + ' };\n}\n');
 }
 
@@ -96,7 +114,9 @@ export async function bundleForNjs(entry) {
   // njs before 0.7.12 rejects `export { x as default }`.
   const exportLine = /export\s*\{\s*([A-Za-z_$][\w$]*)\s+as\s+default\s*\};?\s*$/;
   if (!exportLine.test(code)) {
-    throw new Error('expected the bundle to end with `export { x as default };` (does the entry have a default export?)');
+    throw new Error(
+      'expected the bundle to end with `export { x as default };` (does the entry have a default export?)',
+    );
   }
   code = code.replace(exportLine, 'export default $1;\n');
   return checkOutput(code);

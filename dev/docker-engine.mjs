@@ -22,17 +22,24 @@ export function configureTestcontainers() {
 /** @returns {{ ok: true, version: string } | { ok: false, why: string }} */
 export function engineAnswers() {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 20000 });
-  if (info.error && /** @type {NodeJS.ErrnoException} */ (info.error).code === 'ENOENT') return { ok: false, why: 'the docker CLI is not installed' };
+  if (info.error && /** @type {NodeJS.ErrnoException} */ (info.error).code === 'ENOENT')
+    return { ok: false, why: 'the docker CLI is not installed' };
   if (info.status === 0) return { ok: true, version: info.stdout.trim() };
-  return { ok: false, why: (info.stderr || String(info.error || 'docker info failed')).trim().split('\n').pop() || 'docker info failed' };
+  return {
+    ok: false,
+    why: (info.stderr || String(info.error || 'docker info failed')).trim().split('\n').pop() || 'docker info failed',
+  };
 }
 
 /** @param {number} ms */
 function sleep(ms) {
-  return new Promise(function (r) { setTimeout(r, ms); });
+  return new Promise(function (r) {
+    setTimeout(r, ms);
+  });
 }
 
-const WHAT_TO_START = 'Start a Docker engine (Debian: `apt-get install -y docker.io`, then `dockerd &` as root, ' +
+const WHAT_TO_START =
+  'Start a Docker engine (Debian: `apt-get install -y docker.io`, then `dockerd &` as root, ' +
   'or `systemctl start docker`), or point DOCKER_HOST at one. The container suites need real containers.';
 
 /**
@@ -44,7 +51,10 @@ export async function ensureDockerEngine(opts = {}) {
   const first = engineAnswers();
   if (first.ok) return { version: first.version, started: false, stop: async function () {} };
 
-  const canStart = !process.env.DOCKER_HOST && process.getuid && process.getuid() === 0 &&
+  const canStart =
+    !process.env.DOCKER_HOST &&
+    process.getuid &&
+    process.getuid() === 0 &&
     spawnSync('sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' }).status === 0;
   if (!canStart) {
     throw new Error('No Docker engine answers (' + first.why + ').\n' + WHAT_TO_START);
@@ -53,7 +63,8 @@ export async function ensureDockerEngine(opts = {}) {
   const out = openSync(logPath, 'a');
   // Host networking only: no default bridge (172.17.x) and no iptables rules are needed or wanted.
   const dockerd = spawn('dockerd', ['--bridge=none', '--iptables=false', '--ip-masq=false'], {
-    detached: true, stdio: ['ignore', out, out],
+    detached: true,
+    stdio: ['ignore', out, out],
   });
   closeSync(out);
   dockerd.unref();
@@ -68,13 +79,19 @@ export async function ensureDockerEngine(opts = {}) {
         version: now.version,
         started: true,
         pid: dockerd.pid,
-        stop: function () { return stopProcess(dockerd); },
+        stop: function () {
+          return stopProcess(dockerd);
+        },
       };
     }
     why = now.why;
     await sleep(500);
   }
-  try { dockerd.kill('SIGTERM'); } catch (e) { /* already gone */ }
+  try {
+    dockerd.kill('SIGTERM');
+  } catch (e) {
+    /* already gone */
+  }
   const tail = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n') : '';
   throw new Error('dockerd did not come up (' + why + ').\n--- ' + logPath + ' ---\n' + tail + '\n' + WHAT_TO_START);
 }
@@ -85,12 +102,27 @@ export async function ensureDockerEngine(opts = {}) {
  */
 function stopProcess(child) {
   return new Promise(function (resolve) {
-    if (child.exitCode !== null) { resolve(); return; }
+    if (child.exitCode !== null) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(function () {
-      try { child.kill('SIGKILL'); } catch (e) { /* gone */ }
+      try {
+        child.kill('SIGKILL');
+      } catch (e) {
+        /* gone */
+      }
       resolve();
     }, 15000);
-    child.once('exit', function () { clearTimeout(timer); resolve(); });
-    try { child.kill('SIGTERM'); } catch (e) { clearTimeout(timer); resolve(); }
+    child.once('exit', function () {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      child.kill('SIGTERM');
+    } catch (e) {
+      clearTimeout(timer);
+      resolve();
+    }
   });
 }

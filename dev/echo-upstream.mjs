@@ -40,7 +40,9 @@ export function startEchoUpstream({ host = '127.0.0.1', port = 0, region, servic
   const server = createServer({ requireHostHeader: false }, function (req, res) {
     /** @type {Buffer[]} */
     const chunks = [];
-    req.on('data', function (c) { chunks.push(c); });
+    req.on('data', function (c) {
+      chunks.push(c);
+    });
     req.on('end', function () {
       const body = Buffer.concat(chunks);
       /** @type {Echo} */
@@ -77,7 +79,11 @@ export function startEchoUpstream({ host = '127.0.0.1', port = 0, region, servic
         seen,
         close: function () {
           server.closeAllConnections();
-          return new Promise(function (r) { server.close(function () { r(); }); });
+          return new Promise(function (r) {
+            server.close(function () {
+              r();
+            });
+          });
         },
       });
     });

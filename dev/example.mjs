@@ -94,16 +94,39 @@ export function renderExample(options) {
     for (const [port, to] of Object.entries(tls.listen)) {
       const clear = endpoint(options.ports[Number(port)]);
       const lines = tlsListenLines(endpoint(to), tls.nginxVersion, tls.certs, { quic: tls.quic });
-      conf = replaceIn(conf, new RegExp('^( *)listen ' + clear.host.replace(/\./g, '\\.') + ':' + clear.port + ';$', 'm'), function (line, indent) {
-        return line + lines.map(function (l) { return '\n' + indent + l; }).join('');
-      }, 'a listener on 127.0.0.1:' + port);
+      conf = replaceIn(
+        conf,
+        new RegExp('^( *)listen ' + clear.host.replace(/\./g, '\\.') + ':' + clear.port + ';$', 'm'),
+        function (line, indent) {
+          return (
+            line +
+            lines
+              .map(function (l) {
+                return '\n' + indent + l;
+              })
+              .join('')
+          );
+        },
+        'a listener on 127.0.0.1:' + port,
+      );
     }
   }
 
-  if (options.errorLog) conf = replaceIn(conf, 'error_log stderr warn;', 'error_log error.log ' + options.errorLog + ';', 'error_log stderr warn');
-  conf = replaceIn(conf, 'access_log /dev/stdout region_router;',
-    'access_log access.log region_router;' + (options.http ? '\n    ' + options.http : ''), 'the access_log line');
-  if (options.njsModule) conf = replaceIn(conf, /^load_module \S+;/m, 'load_module ' + options.njsModule + ';', 'a load_module line');
+  if (options.errorLog)
+    conf = replaceIn(
+      conf,
+      'error_log stderr warn;',
+      'error_log error.log ' + options.errorLog + ';',
+      'error_log stderr warn',
+    );
+  conf = replaceIn(
+    conf,
+    'access_log /dev/stdout region_router;',
+    'access_log access.log region_router;' + (options.http ? '\n    ' + options.http : ''),
+    'the access_log line',
+  );
+  if (options.njsModule)
+    conf = replaceIn(conf, /^load_module \S+;/m, 'load_module ' + options.njsModule + ';', 'a load_module line');
   conf = (options.daemonOff ? 'daemon off;\n' : '') + userLine(options.asRoot) + conf;
   return options.edit ? options.edit(conf) : conf;
 }

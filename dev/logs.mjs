@@ -36,10 +36,18 @@ export function logCursor(prefix) {
       const ready = function () {
         const text = readFrom(accessLog, accessAt);
         const whole = text.slice(0, text.lastIndexOf('\n') + 1);
-        return whole !== '' && (!expected || whole.split('\n').some(function (l) { return expected.test(l); }));
+        return (
+          whole !== '' &&
+          (!expected ||
+            whole.split('\n').some(function (l) {
+              return expected.test(l);
+            }))
+        );
       };
       while (!ready() && Date.now() < deadline) {
-        await new Promise(function (r) { setTimeout(r, 10); });
+        await new Promise(function (r) {
+          setTimeout(r, 10);
+        });
       }
       return readFrom(accessLog, accessAt);
     },
@@ -67,5 +75,7 @@ const LEVELS = ['error', 'crit', 'alert', 'emerg'];
 export function brokenLines(log, least = 'error') {
   const levels = LEVELS.slice(LEVELS.indexOf(least)).join('|');
   const broken = new RegExp('\\[(' + levels + ')\\]|exited on signal|js exception|js error', 'i');
-  return log.split('\n').filter(function (l) { return broken.test(l); });
+  return log.split('\n').filter(function (l) {
+    return broken.test(l);
+  });
 }

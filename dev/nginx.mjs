@@ -40,13 +40,17 @@ import { followFile, forwardLines, localRuntime } from './processes.mjs';
  * @returns {Promise<RunningNginx>}
  */
 export async function startNginx(conf, { listen, name = 'nginx', runtime = localRuntime(), readable, onLine }) {
-  if (conf.includes(dirname(BUNDLE)) && !existsSync(BUNDLE)) throw new Error('no bundle at ' + BUNDLE + ': run `npm run build` first');
+  if (conf.includes(dirname(BUNDLE)) && !existsSync(BUNDLE))
+    throw new Error('no bundle at ' + BUNDLE + ': run `npm run build` first');
   const prefix = mkdtempSync(join(tmpdir(), 'region-router-' + name + '-'));
   const confPath = join(prefix, 'nginx.conf');
   writeFileSync(confPath, 'daemon off;\n' + conf);
   /** @param {string[]} extra @param {string} as */
   const nginx = function (extra, as) {
-    return runtime.command(as, ['nginx'].concat(extra, ['-p', prefix + '/', '-e', 'stderr', '-c', confPath]), { writable: [prefix], readable });
+    return runtime.command(as, ['nginx'].concat(extra, ['-p', prefix + '/', '-e', 'stderr', '-c', confPath]), {
+      writable: [prefix],
+      readable,
+    });
   };
   /** @param {string} file */
   const read = function (file) {
@@ -58,7 +62,14 @@ export async function startNginx(conf, { listen, name = 'nginx', runtime = local
   const test = spawnSync(check.cmd, check.args, { encoding: 'utf8', env: check.env });
   if (test.status !== 0) {
     rmSync(prefix, { recursive: true, force: true });
-    throw new Error(name + ': nginx -t failed:\n' + test.stderr + (test.error ? test.error.message : '') + '\n--- config ---\n' + conf);
+    throw new Error(
+      name +
+        ': nginx -t failed:\n' +
+        test.stderr +
+        (test.error ? test.error.message : '') +
+        '\n--- config ---\n' +
+        conf,
+    );
   }
 
   const start = nginx([], name);
@@ -70,13 +81,25 @@ export async function startNginx(conf, { listen, name = 'nginx', runtime = local
     if (stream === 'stderr' && stderr.length < 200) stderr.push(line);
     if (onLine) onLine(stream, line);
   });
-  const follow = onLine ? followFile(join(prefix, 'access.log'), function (line) { onLine('access', line); }) : undefined;
-  const exited = new Promise(function (res) { proc.once('exit', res); });
+  const follow = onLine
+    ? followFile(join(prefix, 'access.log'), function (line) {
+        onLine('access', line);
+      })
+    : undefined;
+  const exited = new Promise(function (res) {
+    proc.once('exit', res);
+  });
   const deadline = Date.now() + 10000;
   try {
     await Promise.race([
-      Promise.all(listen.map(function (l) { return waitForPort(l.host, l.port, Math.max(0, deadline - Date.now())); })),
-      exited.then(function (code) { throw new Error('nginx exited (' + code + ') while starting'); }),
+      Promise.all(
+        listen.map(function (l) {
+          return waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
+        }),
+      ),
+      exited.then(function (code) {
+        throw new Error('nginx exited (' + code + ') while starting');
+      }),
     ]);
   } catch (e) {
     proc.kill('SIGKILL');
@@ -84,24 +107,39 @@ export async function startNginx(conf, { listen, name = 'nginx', runtime = local
     if (follow) follow.stop();
     const log = read('error.log');
     rmSync(prefix, { recursive: true, force: true });
-    throw new Error(name + ': ' + /** @type {Error} */ (e).message + '\n' + stderr.join('\n') + (log ? '\n--- error.log ---\n' + log : ''));
+    throw new Error(
+      name +
+        ': ' +
+        /** @type {Error} */ (e).message +
+        '\n' +
+        stderr.join('\n') +
+        (log ? '\n--- error.log ---\n' + log : ''),
+    );
   }
   return {
     name,
     pid: proc.pid,
     prefix,
-    errorLog: function () { return read('error.log'); },
-    accessLog: function () { return read('access.log'); },
+    errorLog: function () {
+      return read('error.log');
+    },
+    accessLog: function () {
+      return read('access.log');
+    },
     masterPid: function () {
       const pid = Number(read('nginx.pid').trim());
       if (!pid) throw new Error(name + ': no nginx.pid in ' + prefix);
       return pid;
     },
-    reload: function () { proc.kill('SIGHUP'); },
+    reload: function () {
+      proc.kill('SIGHUP');
+    },
     stop: async function () {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGQUIT');
-        const force = setTimeout(function () { proc.kill('SIGKILL'); }, 5000);
+        const force = setTimeout(function () {
+          proc.kill('SIGKILL');
+        }, 5000);
         await exited;
         clearTimeout(force);
       }

@@ -13,10 +13,14 @@ import { connect, createServer } from 'node:net';
 function tryListen(host, port) {
   return new Promise(function (res) {
     const s = createServer();
-    s.once('error', function () { res(undefined); });
+    s.once('error', function () {
+      res(undefined);
+    });
     s.listen(port, host, function () {
       const got = /** @type {import('node:net').AddressInfo} */ (s.address()).port;
-      s.close(function () { res(got); });
+      s.close(function () {
+        res(got);
+      });
     });
   });
 }
@@ -56,7 +60,10 @@ export function waitForPort(host, port, timeoutMs) {
   return new Promise(function (res, rej) {
     const attempt = function () {
       const sock = connect(port, host);
-      sock.once('connect', function () { sock.destroy(); res(); });
+      sock.once('connect', function () {
+        sock.destroy();
+        res();
+      });
       sock.once('error', function () {
         sock.destroy();
         if (Date.now() > deadline) rej(new Error('nothing listens on ' + host + ':' + port));

@@ -24,7 +24,11 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 export function localRuntime() {
   return {
     command(_name, argv, options) {
-      return { cmd: argv[0] === 'node' ? process.execPath : argv[0], args: argv.slice(1), env: { ...process.env, ...options.env } };
+      return {
+        cmd: argv[0] === 'node' ? process.execPath : argv[0],
+        args: argv.slice(1),
+        env: { ...process.env, ...options.env },
+      };
     },
     remove() {},
   };
@@ -76,5 +80,10 @@ export function followFile(path, onLine) {
     for (const line of lines) onLine(line);
   };
   const timer = setInterval(read, 100);
-  return { stop: function () { clearInterval(timer); read(); } };
+  return {
+    stop: function () {
+      clearInterval(timer);
+      read();
+    },
+  };
 }

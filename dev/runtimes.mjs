@@ -15,7 +15,16 @@
 // whether the njs CLI loaded dist/region-router.js with that engine; exits non-zero if any did not.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync, openSync, closeSync, realpathSync } from 'node:fs';
+import {
+  mkdtempSync,
+  rmSync,
+  existsSync,
+  readFileSync,
+  writeFileSync,
+  openSync,
+  closeSync,
+  realpathSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,25 +48,37 @@ import { ROOT } from './paths.mjs';
  *   env: names of variables to copy from docker's own environment (`-e NAME`), so values stay out of argv.
  */
 
-
 // nginx, njs: what each runtime is documented and expected to be; the suites read the real versions from
 // the image (imageVersions) wherever behaviour depends on them.
 /** @type {readonly Runtime[]} */
-export const RUNTIMES = Object.freeze([
-  { id: 'bookworm-njs', release: 'bookworm', engine: 'njs', nginx: '1.22.1', njs: '0.7.9', http3: false },
-  { id: 'trixie-njs', release: 'trixie', engine: 'njs', nginx: '1.26.3', njs: '0.8.9', http3: true },
-  { id: 'forky-njs', release: 'forky', engine: 'njs', nginx: '1.30.6', njs: '1.0.2', http3: true },
-  { id: 'forky-qjs', release: 'forky', engine: 'qjs', nginx: '1.30.6', njs: '1.0.2', http3: true },
-].map(function (r) { return Object.freeze(/** @type {Runtime} */ (r)); }));
+export const RUNTIMES = Object.freeze(
+  [
+    { id: 'bookworm-njs', release: 'bookworm', engine: 'njs', nginx: '1.22.1', njs: '0.7.9', http3: false },
+    { id: 'trixie-njs', release: 'trixie', engine: 'njs', nginx: '1.26.3', njs: '0.8.9', http3: true },
+    { id: 'forky-njs', release: 'forky', engine: 'njs', nginx: '1.30.6', njs: '1.0.2', http3: true },
+    { id: 'forky-qjs', release: 'forky', engine: 'qjs', nginx: '1.30.6', njs: '1.0.2', http3: true },
+  ].map(function (r) {
+    return Object.freeze(/** @type {Runtime} */ (r));
+  }),
+);
 
 /**
  * @param {string} id
  * @returns {Runtime}
  */
 export function runtimeById(id) {
-  const found = RUNTIMES.find(function (r) { return r.id === id; });
+  const found = RUNTIMES.find(function (r) {
+    return r.id === id;
+  });
   if (!found) {
-    throw new Error('unknown runtime ' + JSON.stringify(id) + '; valid ids: ' + RUNTIMES.map(function (r) { return r.id; }).join(', '));
+    throw new Error(
+      'unknown runtime ' +
+        JSON.stringify(id) +
+        '; valid ids: ' +
+        RUNTIMES.map(function (r) {
+          return r.id;
+        }).join(', '),
+    );
   }
   return found;
 }
@@ -80,7 +101,9 @@ const RELEASES = {
 /** @param {string} release @returns {Release} */
 function checkRelease(release) {
   if (!Object.prototype.hasOwnProperty.call(RELEASES, release)) {
-    throw new Error('unknown Debian release ' + JSON.stringify(release) + '; valid: ' + Object.keys(RELEASES).join(', '));
+    throw new Error(
+      'unknown Debian release ' + JSON.stringify(release) + '; valid: ' + Object.keys(RELEASES).join(', '),
+    );
   }
   return /** @type {Release} */ (release);
 }
@@ -155,7 +178,9 @@ export function ensureImage(release, opts = {}) {
     // Downloaded .debs and apt lists are not needed at run time.
     rmSync(join(dir, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
     rmSync(join(dir, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
-    const imported = spawnSync('sh', ['-c', 'tar -C "$1" -c . | docker import - "$2"', 'import', dir, tag], { encoding: 'utf8' });
+    const imported = spawnSync('sh', ['-c', 'tar -C "$1" -c . | docker import - "$2"', 'import', dir, tag], {
+      encoding: 'utf8',
+    });
     if (imported.status !== 0) throw new Error('docker import failed: ' + imported.stderr);
     rmSync(logPath, { force: true }); // kept only when the build failed
   } finally {
@@ -194,7 +219,11 @@ export function engineProbeConf(at) {
   return [
     'js_import region_router_engine_probe from ' + join(ROOT, 'dev', 'engine-probe.js') + ';',
     'js_set $region_router_engine_probe region_router_engine_probe.engine;',
-    'server { listen ' + at.host + ':' + at.port + '; access_log off; location / { return 200 $region_router_engine_probe; } }',
+    'server { listen ' +
+      at.host +
+      ':' +
+      at.port +
+      '; access_log off; location / { return 200 $region_router_engine_probe; } }',
   ].join('\n    ');
 }
 
@@ -208,7 +237,9 @@ export async function checkEngine(runtime, at) {
   const res = await fetch('http://' + at.host + ':' + at.port + '/');
   const name = (await res.text()).trim();
   if (name !== ENGINE_NAMES[runtime.engine]) {
-    throw new Error(runtime.id + ': nginx runs the ' + JSON.stringify(name) + ' engine, expected ' + ENGINE_NAMES[runtime.engine]);
+    throw new Error(
+      runtime.id + ': nginx runs the ' + JSON.stringify(name) + ' engine, expected ' + ENGINE_NAMES[runtime.engine],
+    );
   }
   return name;
 }
@@ -248,7 +279,8 @@ export function imageVersions(tag) {
   const run = runSync(tag, ['sh', '-c', 'nginx -V 2>&1; njs -v']);
   const nginx = /nginx\/(\d+\.\d+\.\d+)/.exec(run.out);
   const njs = /(?:^|\n)(\d+\.\d+\.\d+)\s*$/.exec(run.out);
-  if (run.status !== 0 || !nginx || !njs) throw new Error('could not read nginx and njs versions in ' + tag + ':\n' + run.out);
+  if (run.status !== 0 || !nginx || !njs)
+    throw new Error('could not read nginx and njs versions in ' + tag + ':\n' + run.out);
   const found = { nginx: nginx[1], njs: njs[1], http3: /--with-http_v3_module/.test(run.out) };
   versionsByTag.set(tag, found);
   return found;
@@ -271,7 +303,13 @@ export function imageRuntime(tag, opts) {
       const mounts = [ROOT, ...(opts.mounts || []), ...(options.readable || [])];
       for (const dir of options.writable || []) mounts.push({ host: dir, readOnly: false });
       if (opts.hostNode) mounts.push({ host: realpathSync(process.execPath), container: '/usr/local/bin/node' });
-      const c = runInImage(tag, argv, { name: opts.namePrefix + name, mounts, env: Object.keys(options.env || {}), labels: opts.labels, pidHost: opts.pidHost });
+      const c = runInImage(tag, argv, {
+        name: opts.namePrefix + name,
+        mounts,
+        env: Object.keys(options.env || {}),
+        labels: opts.labels,
+        pidHost: opts.pidHost,
+      });
       return { cmd: c.cmd, args: c.args, env: { ...process.env, ...options.env } };
     },
     remove(name) {
@@ -291,7 +329,13 @@ export function runtimesFromArgs(argv) {
   const ids = [];
   argv.forEach(function (a, i) {
     if (a === '--runtime') {
-      if (argv[i + 1] === undefined) throw new Error('--runtime needs an id: ' + RUNTIMES.map(function (r) { return r.id; }).join(', '));
+      if (argv[i + 1] === undefined)
+        throw new Error(
+          '--runtime needs an id: ' +
+            RUNTIMES.map(function (r) {
+              return r.id;
+            }).join(', '),
+        );
       ids.push(...argv[i + 1].split(','));
     } else if (a.startsWith('--runtime=')) {
       ids.push(...a.slice('--runtime='.length).split(','));
@@ -327,7 +371,6 @@ export function runInImage(tag, argv, opts = {}) {
   return { cmd: 'docker', args: args.concat(tag, argv) };
 }
 
-
 /**
  * @param {string} tag
  * @param {string[]} argv
@@ -350,12 +393,15 @@ function loadProbe(from, run) {
   const dir = mkdtempSync(join(tmpdir(), 'region-router-njs-check-'));
   try {
     const probe = join(dir, 'main.js');
-    writeFileSync(probe, [
-      "import router from '" + from + "';",
-      "if (typeof router.region !== 'function' || typeof router.routeBody !== 'function') { throw new Error('handlers missing'); }",
-      "console.log('loaded');",
-      '',
-    ].join('\n'));
+    writeFileSync(
+      probe,
+      [
+        "import router from '" + from + "';",
+        "if (typeof router.region !== 'function' || typeof router.routeBody !== 'function') { throw new Error('handlers missing'); }",
+        "console.log('loaded');",
+        '',
+      ].join('\n'),
+    );
     const r = run(probe);
     return { ok: r.status === 0 && /(^|\n)loaded(\n|$)/.test(r.out), output: r.error ? String(r.error) : r.out };
   } finally {
@@ -377,9 +423,8 @@ export function njsCliCheck(runtime, bundlePath = join(ROOT, 'dist', 'region-rou
   const version = runSync(tag, ['njs', '-v']).out;
   const from = runtime.engine === 'qjs' ? basename(bundle) : bundle;
   const check = loadProbe(from, function (probe) {
-    const argv = runtime.engine === 'qjs'
-      ? ['njs', '-n', 'QuickJS', '-m', '-p', dirname(bundle), probe]
-      : ['njs', probe];
+    const argv =
+      runtime.engine === 'qjs' ? ['njs', '-n', 'QuickJS', '-m', '-p', dirname(bundle), probe] : ['njs', probe];
     return runSync(tag, argv, { mounts: [dirname(probe), dirname(bundle)] });
   });
   return { ...check, version };
@@ -418,14 +463,23 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     for (const rt of wanted) {
       const image = ensureImage(rt.release, { log: console.log });
       const nginx = runSync(image.tag, ['nginx', '-v']).out;
-      console.log(rt.id + ': ' + image.tag + (image.built ? ' (built in ' + image.seconds.toFixed(1) + ' s)' : ' (present)'));
+      console.log(
+        rt.id + ': ' + image.tag + (image.built ? ' (built in ' + image.seconds.toFixed(1) + ' s)' : ' (present)'),
+      );
       console.log('  ' + nginx);
       if (!existsSync(bundle)) {
         console.log('  njs ' + runSync(image.tag, ['njs', '-v']).out + '; no bundle at ' + bundle + ' (npm run build)');
         continue;
       }
       const check = njsCliCheck(rt, bundle);
-      console.log('  njs ' + check.version + ', engine ' + rt.engine + ': ' + (check.ok ? 'bundle loaded' : 'bundle NOT loaded:\n    ' + check.output.split('\n').join('\n    ')));
+      console.log(
+        '  njs ' +
+          check.version +
+          ', engine ' +
+          rt.engine +
+          ': ' +
+          (check.ok ? 'bundle loaded' : 'bundle NOT loaded:\n    ' + check.output.split('\n').join('\n    ')),
+      );
       if (check.ok) loaded++;
     }
   } finally {

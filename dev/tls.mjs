@@ -20,12 +20,20 @@ import { versionAtLeast } from './runtimes.mjs';
  */
 
 /** The names every test certificate holds: the addresses the suites and the platform listen on. */
-const SUBJECT_ALT_NAMES = ['IP:127.0.0.1', 'IP:127.0.0.11', 'IP:127.0.0.12', 'DNS:localhost', 'DNS:login.example.com', 'DNS:api.example.com'];
+const SUBJECT_ALT_NAMES = [
+  'IP:127.0.0.1',
+  'IP:127.0.0.11',
+  'IP:127.0.0.12',
+  'DNS:localhost',
+  'DNS:login.example.com',
+  'DNS:api.example.com',
+];
 
 /** @param {string[]} args @param {string} dir */
 function openssl(args, dir) {
   const run = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-  if (run.error) throw new Error('openssl is needed to make test certificates (apt-get install openssl): ' + run.error.message);
+  if (run.error)
+    throw new Error('openssl is needed to make test certificates (apt-get install openssl): ' + run.error.message);
   if (run.status !== 0) throw new Error('openssl ' + args.join(' ') + ' failed:\n' + run.stderr);
 }
 
@@ -36,18 +44,60 @@ function openssl(args, dir) {
  */
 export function makeCertificates(dir) {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=njs-region-router test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  openssl(['req', ...ec, '-keyout', 'key.pem', '-out', 'server.csr', '-subj', '/CN=njs-region-router test gateway'], dir);
-  writeFileSync(join(dir, 'server.ext'), [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=' + SUBJECT_ALT_NAMES.join(','),
-    '',
-  ].join('\n'));
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem',
-    '-days', '2', '-extfile', 'server.ext'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=njs-region-router test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
+  openssl(
+    ['req', ...ec, '-keyout', 'key.pem', '-out', 'server.csr', '-subj', '/CN=njs-region-router test gateway'],
+    dir,
+  );
+  writeFileSync(
+    join(dir, 'server.ext'),
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=' + SUBJECT_ALT_NAMES.join(','),
+      '',
+    ].join('\n'),
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'server.ext',
+    ],
+    dir,
+  );
   const certificate = join(dir, 'cert.pem');
   const spki = new X509Certificate(readFileSync(certificate)).publicKey.export({ type: 'spki', format: 'der' });
   return {

@@ -17,7 +17,7 @@ export async function mintWrappedToken(claims, opts = {}) {
   const payload = { iss: 'https://login.example.com', sub: 'opaque-ref', ...claims };
   if (opts.size !== undefined) {
     // pad to roughly the requested token size with an opaque reference, as real wrapped tokens carry
-    payload.ref = 'x'.repeat(Math.max(0, Math.floor((opts.size - 400) * 3 / 4)));
+    payload.ref = 'x'.repeat(Math.max(0, Math.floor(((opts.size - 400) * 3) / 4)));
   }
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'RS256', kid: 'test' })

@@ -8,7 +8,16 @@
 // SOURCE_DATE_EPOCH, when set, is used as the time instead of the commit's (a source tree without git).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,14 +50,22 @@ function sourceDateEpoch() {
  */
 function releaseFiles() {
   const snippets = readdirSync(join(ROOT, 'nginx'))
-    .filter(function (f) { return f.endsWith('.conf'); })
-    .map(function (f) { return 'nginx/' + f; });
+    .filter(function (f) {
+      return f.endsWith('.conf');
+    })
+    .map(function (f) {
+      return 'nginx/' + f;
+    });
   return [
     { path: 'dist/region-router.js', mode: 0o644 },
     { path: 'nginx/example/nginx.conf', mode: 0o644 },
     { path: 'README.md', mode: 0o644 },
     { path: 'LICENSE', mode: 0o644 },
-  ].concat(snippets.map(function (path) { return { path, mode: 0o644 }; }));
+  ].concat(
+    snippets.map(function (path) {
+      return { path, mode: 0o644 };
+    }),
+  );
 }
 
 /**
@@ -59,7 +76,8 @@ function releaseFiles() {
 export function packageRelease(options = {}) {
   const out = resolve(options.out || join(ROOT, 'release'));
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-  if (!/^\d+\.\d+\.\d+([-.+][\w.-]+)?$/.test(version)) fail('package.json has no usable version: ' + JSON.stringify(version));
+  if (!/^\d+\.\d+\.\d+([-.+][\w.-]+)?$/.test(version))
+    fail('package.json has no usable version: ' + JSON.stringify(version));
   const mtime = sourceDateEpoch();
 
   const build = spawnSync(process.execPath, [join(ROOT, 'build', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
@@ -89,9 +107,19 @@ export function packageRelease(options = {}) {
 
     mkdirSync(out, { recursive: true });
     const tarball = join(out, name + '.tar.gz');
-    const tar = spawnSync('sh', ['-c',
-      'set -e; tar --sort=name --mtime="@$3" --owner=0 --group=0 --numeric-owner --format=gnu -C "$1" -cf - "$2" | gzip -9 -n > "$4"',
-      'package', staging, name, String(mtime), tarball], { encoding: 'utf8' });
+    const tar = spawnSync(
+      'sh',
+      [
+        '-c',
+        'set -e; tar --sort=name --mtime="@$3" --owner=0 --group=0 --numeric-owner --format=gnu -C "$1" -cf - "$2" | gzip -9 -n > "$4"',
+        'package',
+        staging,
+        name,
+        String(mtime),
+        tarball,
+      ],
+      { encoding: 'utf8' },
+    );
     if (tar.status !== 0) fail('tar | gzip failed: ' + tar.stderr);
     const bytes = readFileSync(tarball);
     const list = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });

@@ -24,7 +24,8 @@ function refuse(res, req, why, token) {
 async function authorize(token) {
   try {
     const verified = await jwtVerify(token, regionKeys, { issuer: 'urn:demo:idsvr:' + region, algorithms: ['ES256'] });
-    if (verified.payload.zone !== region || verified.payload.typ !== 'access') return { why: 'not an access token of region ' + region };
+    if (verified.payload.zone !== region || verified.payload.typ !== 'access')
+      return { why: 'not an access token of region ' + region };
   } catch (e) {
     return { why: 'not signed by region ' + region + ' (' + e.code + ')' };
   }

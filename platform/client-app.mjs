@@ -4,12 +4,26 @@
 //
 // Run by platform/launch.mjs: node platform/client-app.mjs (config in $PLATFORM_SERVICE_CONFIG)
 import { randomBytes } from 'node:crypto';
-import { serviceConfig, cookies, escapeHtml, listen, page, peekWrappedToken, redirect, sendHtml, setCookie } from './lib/http.mjs';
+import {
+  serviceConfig,
+  cookies,
+  escapeHtml,
+  listen,
+  page,
+  peekWrappedToken,
+  redirect,
+  sendHtml,
+  setCookie,
+} from './lib/http.mjs';
 import { createOAuthClient } from './lib/oauth-client.mjs';
 
 const config = serviceConfig();
 const SESSION_COOKIE = 'demo_client_session';
-const oauthClient = createOAuthClient(config.entry, { id: config.client.id, secret: config.client.secret, redirectUri: config.url + '/callback' });
+const oauthClient = createOAuthClient(config.entry, {
+  id: config.client.id,
+  secret: config.client.secret,
+  redirectUri: config.url + '/callback',
+});
 const sessions = {}; // session id -> { pending, tokens, user, records, activity }
 
 function sessionOf(req, res) {
@@ -27,31 +41,80 @@ function note(session, text) {
 
 function tokenLine(label, token) {
   const claims = peekWrappedToken(token);
-  return '<tr><td>' + label + '</td><td><code>zone=' + escapeHtml(claims.zone) + ' ref=' + escapeHtml(claims.ref.slice(0, 10)) + '…</code></td></tr>';
+  return (
+    '<tr><td>' +
+    label +
+    '</td><td><code>zone=' +
+    escapeHtml(claims.zone) +
+    ' ref=' +
+    escapeHtml(claims.ref.slice(0, 10)) +
+    '…</code></td></tr>'
+  );
 }
 
 function home(session) {
   if (!session.tokens) {
-    return page('Demo client', '', '<h2>Not signed in</h2><p>This app knows one entry URL, <code>' + escapeHtml(config.entry.identity) +
-      '</code> (' + escapeHtml(config.entryName) + '), and nothing about regions.</p>' +
-      '<form method="get" action="/signin"><button id="signin">Sign in</button></form>' + activity(session));
+    return page(
+      'Demo client',
+      '',
+      '<h2>Not signed in</h2><p>This app knows one entry URL, <code>' +
+        escapeHtml(config.entry.identity) +
+        '</code> (' +
+        escapeHtml(config.entryName) +
+        '), and nothing about regions.</p>' +
+        '<form method="get" action="/signin"><button id="signin">Sign in</button></form>' +
+        activity(session),
+    );
   }
   const u = session.user;
   const rows = session.records.body.records
-    ? session.records.body.records.map(function (r) { return '<tr><td>' + escapeHtml(r.id) + '</td><td>' + escapeHtml(r.item) + '</td><td>' + escapeHtml(r.amount) + '</td></tr>'; }).join('')
+    ? session.records.body.records
+        .map(function (r) {
+          return (
+            '<tr><td>' +
+            escapeHtml(r.id) +
+            '</td><td>' +
+            escapeHtml(r.item) +
+            '</td><td>' +
+            escapeHtml(r.amount) +
+            '</td></tr>'
+          );
+        })
+        .join('')
     : '<tr><td colspan="3">' + escapeHtml(JSON.stringify(session.records.body)) + '</td></tr>';
-  return page('Demo client — signed in', '',
-    '<h2 id="signed-in">Signed in as ' + escapeHtml(u.name) + ' (<span id="username">' + escapeHtml(u.preferred_username) + '</span>)</h2>' +
-    '<table><tr><td>E-mail</td><td>' + escapeHtml(u.email) + '</td></tr>' +
-    '<tr><td>Home region</td><td id="home-region">' + escapeHtml(u.zone) + '</td></tr>' +
-    '<tr><td>Entry</td><td>' + escapeHtml(config.entry.identity) + ' (' + escapeHtml(config.entryName) + ')</td></tr>' +
-    tokenLine('Access token', session.tokens.access_token) + tokenLine('Refresh token', session.tokens.refresh_token) + '</table>' +
-    '<h3>Records from the API (answered by region <span id="api-region">' + escapeHtml(session.records.body.region || '?') + '</span>)</h3>' +
-    '<table id="records">' + rows + '</table>' +
-    '<p><form method="post" action="/call-api" style="display:inline"><button id="call-api">Call API</button></form> ' +
-    '<form method="post" action="/refresh" style="display:inline"><button id="refresh">Refresh tokens</button></form> ' +
-    '<form method="post" action="/signout" style="display:inline"><button id="signout">Sign out</button></form></p>' +
-    activity(session));
+  return page(
+    'Demo client — signed in',
+    '',
+    '<h2 id="signed-in">Signed in as ' +
+      escapeHtml(u.name) +
+      ' (<span id="username">' +
+      escapeHtml(u.preferred_username) +
+      '</span>)</h2>' +
+      '<table><tr><td>E-mail</td><td>' +
+      escapeHtml(u.email) +
+      '</td></tr>' +
+      '<tr><td>Home region</td><td id="home-region">' +
+      escapeHtml(u.zone) +
+      '</td></tr>' +
+      '<tr><td>Entry</td><td>' +
+      escapeHtml(config.entry.identity) +
+      ' (' +
+      escapeHtml(config.entryName) +
+      ')</td></tr>' +
+      tokenLine('Access token', session.tokens.access_token) +
+      tokenLine('Refresh token', session.tokens.refresh_token) +
+      '</table>' +
+      '<h3>Records from the API (answered by region <span id="api-region">' +
+      escapeHtml(session.records.body.region || '?') +
+      '</span>)</h3>' +
+      '<table id="records">' +
+      rows +
+      '</table>' +
+      '<p><form method="post" action="/call-api" style="display:inline"><button id="call-api">Call API</button></form> ' +
+      '<form method="post" action="/refresh" style="display:inline"><button id="refresh">Refresh tokens</button></form> ' +
+      '<form method="post" action="/signout" style="display:inline"><button id="signout">Sign out</button></form></p>' +
+      activity(session),
+  );
 }
 
 function activity(session) {

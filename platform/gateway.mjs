@@ -13,22 +13,29 @@ import { userLine } from '../dev/example.mjs';
  */
 export function renderGlobalEntry({ host, identityPort, apiPort, gateways }) {
   const servers = function (port) {
-    return gateways.map(function (g) { return 'server ' + g.host + ':' + g[port] + ';'; }).join(' ');
+    return gateways
+      .map(function (g) {
+        return 'server ' + g.host + ':' + g[port] + ';';
+      })
+      .join(' ');
   };
-  return userLine() + [
-    'load_module /usr/lib/nginx/modules/ngx_stream_module.so;   # Debian: libnginx-mod-stream',
-    'worker_processes 1;',
-    'pid nginx.pid;',
-    'error_log stderr warn;',
-    'events {}',
-    'stream {',
-    '    log_format entry \'$remote_addr TLS passed to gateway=$upstream_addr, $bytes_received bytes in, $bytes_sent out\';',
-    '    access_log access.log entry;',
-    '    upstream entry_identity { ' + servers('identityTlsPort') + ' }',
-    '    upstream entry_api { ' + servers('apiTlsPort') + ' }',
-    '    server { listen ' + host + ':' + identityPort + '; proxy_pass entry_identity; }',
-    '    server { listen ' + host + ':' + apiPort + '; proxy_pass entry_api; }',
-    '}',
-    '',
-  ].join('\n');
+  return (
+    userLine() +
+    [
+      'load_module /usr/lib/nginx/modules/ngx_stream_module.so;   # Debian: libnginx-mod-stream',
+      'worker_processes 1;',
+      'pid nginx.pid;',
+      'error_log stderr warn;',
+      'events {}',
+      'stream {',
+      "    log_format entry '$remote_addr TLS passed to gateway=$upstream_addr, $bytes_received bytes in, $bytes_sent out';",
+      '    access_log access.log entry;',
+      '    upstream entry_identity { ' + servers('identityTlsPort') + ' }',
+      '    upstream entry_api { ' + servers('apiTlsPort') + ' }',
+      '    server { listen ' + host + ':' + identityPort + '; proxy_pass entry_identity; }',
+      '    server { listen ' + host + ':' + apiPort + '; proxy_pass entry_api; }',
+      '}',
+      '',
+    ].join('\n')
+  );
 }

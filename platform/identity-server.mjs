@@ -13,8 +13,19 @@ import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
-  serviceConfig, cookies, createAudit, escapeHtml, listen, page, parseForm, peekWrappedToken, readBody,
-  redirect, sendHtml, sendJson, setCookie,
+  serviceConfig,
+  cookies,
+  createAudit,
+  escapeHtml,
+  listen,
+  page,
+  parseForm,
+  peekWrappedToken,
+  readBody,
+  redirect,
+  sendHtml,
+  sendJson,
+  setCookie,
 } from './lib/http.mjs';
 
 const { Request, Response, OAuthError } = OAuth2Server;
@@ -31,7 +42,14 @@ const seed = JSON.parse(readFileSync(config.dataFile, 'utf8'));
 const users = {};
 for (const [name, u] of Object.entries(seed.users)) {
   const salt = randomBytes(16);
-  users[name] = { username: name, name: u.name, email: u.email, city: u.city, salt, hash: scryptSync(u.password, salt, 32) };
+  users[name] = {
+    username: name,
+    name: u.name,
+    email: u.email,
+    city: u.city,
+    salt,
+    hash: scryptSync(u.password, salt, 32),
+  };
 }
 const sessions = {}; // session id -> user name
 const grants = {}; // ref -> { kind, username, clientId, scope, expiresAt, ... }
@@ -96,15 +114,25 @@ const model = {
   async validateScope(user, client, scope) {
     const allowed = ['profile', 'records'];
     const wanted = scope && scope.length ? scope : allowed;
-    return wanted.every(function (s) { return allowed.includes(s); }) ? wanted : false;
+    return wanted.every(function (s) {
+      return allowed.includes(s);
+    })
+      ? wanted
+      : false;
   },
   async generateAuthorizationCode() {
     return (await wrap('code', LIFETIME.code)).jwt;
   },
   async saveAuthorizationCode(code, client, user) {
     grants[refOf(code.authorizationCode)] = {
-      kind: 'code', username: user.username, clientId: client.id, scope: code.scope, expiresAt: code.expiresAt,
-      redirectUri: code.redirectUri, codeChallenge: code.codeChallenge, codeChallengeMethod: code.codeChallengeMethod,
+      kind: 'code',
+      username: user.username,
+      clientId: client.id,
+      scope: code.scope,
+      expiresAt: code.expiresAt,
+      redirectUri: code.redirectUri,
+      codeChallenge: code.codeChallenge,
+      codeChallengeMethod: code.codeChallengeMethod,
     };
     return { ...code, client, user };
   },
@@ -112,9 +140,14 @@ const model = {
     const g = await unwrap(authorizationCode, 'code');
     if (!g) return null;
     return {
-      authorizationCode, expiresAt: g.expiresAt, redirectUri: g.redirectUri, scope: g.scope,
-      client: clientView(clients[g.clientId]), user: userView(g.username),
-      codeChallenge: g.codeChallenge, codeChallengeMethod: g.codeChallengeMethod,
+      authorizationCode,
+      expiresAt: g.expiresAt,
+      redirectUri: g.redirectUri,
+      scope: g.scope,
+      client: clientView(clients[g.clientId]),
+      user: userView(g.username),
+      codeChallenge: g.codeChallenge,
+      codeChallengeMethod: g.codeChallengeMethod,
     };
   },
   async revokeAuthorizationCode(code) {
@@ -137,12 +170,24 @@ const model = {
   async getAccessToken(accessToken) {
     const g = await unwrap(accessToken, 'access');
     if (!g) return null;
-    return { accessToken, accessTokenExpiresAt: g.expiresAt, scope: g.scope, client: clientView(clients[g.clientId]), user: userView(g.username) };
+    return {
+      accessToken,
+      accessTokenExpiresAt: g.expiresAt,
+      scope: g.scope,
+      client: clientView(clients[g.clientId]),
+      user: userView(g.username),
+    };
   },
   async getRefreshToken(refreshToken) {
     const g = await unwrap(refreshToken, 'refresh');
     if (!g) return null;
-    return { refreshToken, refreshTokenExpiresAt: g.expiresAt, scope: g.scope, client: clientView(clients[g.clientId]), user: userView(g.username) };
+    return {
+      refreshToken,
+      refreshTokenExpiresAt: g.expiresAt,
+      scope: g.scope,
+      client: clientView(clients[g.clientId]),
+      user: userView(g.username),
+    };
   },
   async revokeToken(token) {
     const ref = refOf(token.refreshToken);
@@ -162,7 +207,12 @@ const oauth = new OAuth2Server({
 });
 
 function oauthRequest(req, url, body) {
-  return new Request({ method: req.method, headers: req.headers, query: Object.fromEntries(url.searchParams), body: body || {} });
+  return new Request({
+    method: req.method,
+    headers: req.headers,
+    query: Object.fromEntries(url.searchParams),
+    body: body || {},
+  });
 }
 
 function sendOAuthResponse(res, response) {
@@ -201,22 +251,38 @@ function tokenDetails(token) {
 
 // --- Pages ------------------------------------------------------------------------------------------
 function loginPage(returnTo, error) {
-  return page('Sign in — served by region ' + region, region,
+  return page(
+    'Sign in — served by region ' + region,
+    region,
     '<h2>Sign in</h2><p>Step 1 of 2: your user name. Any region can answer this; your password is checked only in your home region.</p>' +
-    (error ? '<p class="err">' + escapeHtml(error) + '</p>' : '') +
-    '<form method="post" action="/login"><input type="hidden" name="return" value="' + escapeHtml(returnTo) + '">' +
-    '<label>User name <input name="username" autocomplete="username" autofocus></label>' +
-    '<button type="submit">Next</button></form>');
+      (error ? '<p class="err">' + escapeHtml(error) + '</p>' : '') +
+      '<form method="post" action="/login"><input type="hidden" name="return" value="' +
+      escapeHtml(returnTo) +
+      '">' +
+      '<label>User name <input name="username" autocomplete="username" autofocus></label>' +
+      '<button type="submit">Next</button></form>',
+  );
 }
 
 function passwordPage(username, returnTo, error) {
-  return page('Sign in — home region ' + region, region,
-    '<h2>Welcome back, ' + escapeHtml(username) + '</h2><p>Step 2 of 2: your home region <b>' + region + '</b> checks your password.</p>' +
-    (error ? '<p class="err">' + escapeHtml(error) + '</p>' : '') +
-    '<form method="post" action="/login/password"><input type="hidden" name="return" value="' + escapeHtml(returnTo) + '">' +
-    '<input type="hidden" name="username" value="' + escapeHtml(username) + '">' +
-    '<label>Password <input name="password" type="password" autocomplete="current-password" autofocus></label>' +
-    '<button type="submit">Sign in</button></form>');
+  return page(
+    'Sign in — home region ' + region,
+    region,
+    '<h2>Welcome back, ' +
+      escapeHtml(username) +
+      '</h2><p>Step 2 of 2: your home region <b>' +
+      region +
+      '</b> checks your password.</p>' +
+      (error ? '<p class="err">' + escapeHtml(error) + '</p>' : '') +
+      '<form method="post" action="/login/password"><input type="hidden" name="return" value="' +
+      escapeHtml(returnTo) +
+      '">' +
+      '<input type="hidden" name="username" value="' +
+      escapeHtml(username) +
+      '">' +
+      '<label>Password <input name="password" type="password" autocomplete="current-password" autofocus></label>' +
+      '<button type="submit">Sign in</button></form>',
+  );
 }
 
 /** Only our own authorize endpoint is a place to return to after login (no open redirect). */
@@ -250,8 +316,17 @@ async function handle(req, res) {
     }
     const response = new Response();
     try {
-      await oauth.authorize(oauthRequest(req, url), response, { authenticateHandler: { handle: function () { return userView(username); } } });
-      audit.add(req, 'code-issued', { user: username, ...tokenDetails(new URL(response.headers.location).searchParams.get('code')) });
+      await oauth.authorize(oauthRequest(req, url), response, {
+        authenticateHandler: {
+          handle: function () {
+            return userView(username);
+          },
+        },
+      });
+      audit.add(req, 'code-issued', {
+        user: username,
+        ...tokenDetails(new URL(response.headers.location).searchParams.get('code')),
+      });
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
       audit.add(req, 'authorize-error', { user: username, error: e.name });
@@ -273,9 +348,13 @@ async function handle(req, res) {
     audit.add(req, 'name-lookup', { user: username, home: home || null });
     if (!home) return sendHtml(res, 200, loginPage(returnTo, 'Unknown user name.'));
     // The zone transfer: from here on the gateways route this browser to the home region.
-    return redirect(res, '/login/password?login_hint=' + encodeURIComponent(username) + '&return=' + encodeURIComponent(returnTo), {
-      'set-cookie': setCookie('zone', home, '; Max-Age=31536000'),
-    });
+    return redirect(
+      res,
+      '/login/password?login_hint=' + encodeURIComponent(username) + '&return=' + encodeURIComponent(returnTo),
+      {
+        'set-cookie': setCookie('zone', home, '; Max-Age=31536000'),
+      },
+    );
   }
 
   if (route === 'GET /login/password') {
@@ -340,8 +419,13 @@ async function handle(req, res) {
     audit.add(req, 'introspect', { user: grant ? grant.username : undefined, ...tokenDetails(form.token) });
     if (!grant) return sendJson(res, 200, { active: false });
     return sendJson(res, 200, {
-      active: true, sub: grant.username, username: grant.username, client_id: grant.clientId,
-      scope: (grant.scope || []).join(' '), zone: region, exp: Math.floor(grant.expiresAt.getTime() / 1000),
+      active: true,
+      sub: grant.username,
+      username: grant.username,
+      client_id: grant.clientId,
+      scope: (grant.scope || []).join(' '),
+      zone: region,
+      exp: Math.floor(grant.expiresAt.getTime() / 1000),
     });
   }
 
@@ -349,9 +433,16 @@ async function handle(req, res) {
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization || '');
     const grant = bearer ? await unwrap(bearer[1], 'access') : undefined;
     audit.add(req, 'userinfo', { user: grant ? grant.username : undefined, ...tokenDetails(bearer && bearer[1]) });
-    if (!grant) return sendJson(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    if (!grant)
+      return sendJson(res, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
     const u = users[grant.username];
-    return sendJson(res, 200, { sub: u.username, preferred_username: u.username, name: u.name, email: u.email, zone: region });
+    return sendJson(res, 200, {
+      sub: u.username,
+      preferred_username: u.username,
+      name: u.name,
+      email: u.email,
+      zone: region,
+    });
   }
 
   if (route === 'GET /logout') {
@@ -363,7 +454,9 @@ async function handle(req, res) {
     const allowed = client && client.postLogoutRedirectUris.includes(back);
     const clear = setCookie(SESSION_COOKIE, '', '; Max-Age=0');
     if (allowed) return redirect(res, back, { 'set-cookie': clear });
-    return sendHtml(res, 200, page('Signed out — region ' + region, region, '<p>You are signed out.</p>'), { 'set-cookie': clear });
+    return sendHtml(res, 200, page('Signed out — region ' + region, region, '<p>You are signed out.</p>'), {
+      'set-cookie': clear,
+    });
   }
 
   if (route === 'GET /.well-known/jwks.json') {
@@ -381,7 +474,9 @@ async function handle(req, res) {
       holds: {
         users: Object.keys(users),
         sessions: Object.values(sessions),
-        grants: Object.values(grants).map(function (g) { return { kind: g.kind, user: g.username }; }),
+        grants: Object.values(grants).map(function (g) {
+          return { kind: g.kind, user: g.username };
+        }),
       },
     });
   }

@@ -38,12 +38,20 @@ const PREFERRED = {
 
 /** Where everything listens. */
 async function layout(preferPorts) {
-  const want = function (p) { return preferPorts ? p : 0; };
-  const at = async function (host, p) { return { host, port: await freePort(host, want(p)) }; };
+  const want = function (p) {
+    return preferPorts ? p : 0;
+  };
+  const at = async function (host, p) {
+    return { host, port: await freePort(host, want(p)) };
+  };
   const out = {
     directory: await at(GLOBAL_HOST, PREFERRED.directory),
     client: await at(GLOBAL_HOST, PREFERRED.client),
-    entry: { host: GLOBAL_HOST, identityPort: await freePort(GLOBAL_HOST, want(PREFERRED.entry.identity)), apiPort: await freePort(GLOBAL_HOST, want(PREFERRED.entry.api)) },
+    entry: {
+      host: GLOBAL_HOST,
+      identityPort: await freePort(GLOBAL_HOST, want(PREFERRED.entry.identity)),
+      apiPort: await freePort(GLOBAL_HOST, want(PREFERRED.entry.api)),
+    },
     gateways: {},
     identity: {},
     api: {},
@@ -73,28 +81,39 @@ export function demoUsers() {
   return out;
 }
 
-const url = function (hp) { return 'http://' + hp.host + ':' + hp.port; };
+const url = function (hp) {
+  return 'http://' + hp.host + ':' + hp.port;
+};
 const gatewayUrls = function (g) {
   return {
-    identity: 'http://' + g.host + ':' + g.identityPort, api: 'http://' + g.host + ':' + g.apiPort,
-    identityTls: 'https://' + g.host + ':' + g.identityTlsPort, apiTls: 'https://' + g.host + ':' + g.apiTlsPort,
+    identity: 'http://' + g.host + ':' + g.identityPort,
+    api: 'http://' + g.host + ':' + g.apiPort,
+    identityTls: 'https://' + g.host + ':' + g.identityTlsPort,
+    apiTls: 'https://' + g.host + ':' + g.apiTlsPort,
   };
 };
 
 /** options.env: more environment; options.readable: paths outside the repository it reads. */
 function startNode(runtime, name, file, config, onLine, options = {}) {
   const c = runtime.command(name, ['node', join(ROOT, 'platform', file)], {
-    env: { PLATFORM_SERVICE_CONFIG: JSON.stringify(config), ...options.env }, readable: options.readable,
+    env: { PLATFORM_SERVICE_CONFIG: JSON.stringify(config), ...options.env },
+    readable: options.readable,
   });
   const proc = spawn(c.cmd, c.args, { stdio: ['ignore', 'pipe', 'pipe'], env: c.env });
-  forwardLines(proc, function (stream, line) { onLine(name, stream, line); });
-  const exited = new Promise(function (res) { proc.once('exit', res); });
+  forwardLines(proc, function (stream, line) {
+    onLine(name, stream, line);
+  });
+  const exited = new Promise(function (res) {
+    proc.once('exit', res);
+  });
   return {
     name,
     pid: proc.pid,
     ready: Promise.race([
       waitForPort(config.host, config.port, 15000),
-      exited.then(function (code) { throw new Error(name + ' exited (' + code + ') while starting'); }),
+      exited.then(function (code) {
+        throw new Error(name + ' exited (' + code + ') while starting');
+      }),
     ]),
     stop: async function () {
       if (proc.exitCode === null && proc.signalCode === null) {
@@ -117,7 +136,9 @@ export async function startPlatform(options = {}) {
   const enter = options.enter || 'eu';
   if (!['eu', 'us', 'any'].includes(enter)) throw new Error('--enter must be eu, us or any, got ' + enter);
   const onLine = options.onLine || function () {};
-  const say = function (line) { onLine('platform', 'stdout', line); };
+  const say = function (line) {
+    onLine('platform', 'stdout', line);
+  };
   const wanted = options.runtime || 'local';
   let noDocker = wanted === 'local' ? 'local processes were asked for' : dockerUnavailable();
   if (wanted === 'containers' && noDocker) throw new Error('containers asked for, but ' + noDocker);
@@ -132,47 +153,105 @@ export async function startPlatform(options = {}) {
   }
   const why = wanted === 'auto' && noDocker ? ', because ' + noDocker : '';
   const L = await layout(options.preferPorts === true);
-  const secret = function () { return randomBytes(18).toString('base64url'); };
-  const entry = { identity: 'https://' + L.entry.host + ':' + L.entry.identityPort, api: 'https://' + L.entry.host + ':' + L.entry.apiPort };
+  const secret = function () {
+    return randomBytes(18).toString('base64url');
+  };
+  const entry = {
+    identity: 'https://' + L.entry.host + ':' + L.entry.identityPort,
+    api: 'https://' + L.entry.host + ':' + L.entry.apiPort,
+  };
   // A throw-away CA and certificate for the gateways' TLS listeners; the client app trusts the CA.
   const tlsDir = mkdtempSync(join(tmpdir(), 'njs-region-router-tls-'));
   const certs = makeCertificates(tlsDir);
   const nginxVersion = runtime.image ? imageVersions(runtime.image).nginx : localNginxVersion();
   const clientUrl = url(L.client);
   const webClient = {
-    id: 'demo-web', secret: secret(), grants: ['authorization_code', 'refresh_token'],
+    id: 'demo-web',
+    secret: secret(),
+    grants: ['authorization_code', 'refresh_token'],
     redirectUris: [clientUrl + '/callback'].concat(options.extraRedirectUris || []),
     postLogoutRedirectUris: [clientUrl + '/'],
   };
   const apiClients = {};
-  for (const r of REGIONS) apiClients[r] = { id: 'api-' + r, secret: secret(), grants: [], redirectUris: [], postLogoutRedirectUris: [] };
+  for (const r of REGIONS)
+    apiClients[r] = { id: 'api-' + r, secret: secret(), grants: [], redirectUris: [], postLogoutRedirectUris: [] };
 
   const running = [];
   const nginxes = {}; // 'gateway-eu', 'gateway-us', 'entry' -> the running nginx
   const stopAll = async function () {
     // Entry first, services last, so nothing is left half-routed.
     for (const p of running.slice().reverse()) {
-      await p.stop().catch(function (e) { onLine(p.name, 'stderr', 'stop failed: ' + e.message); });
+      await p.stop().catch(function (e) {
+        onLine(p.name, 'stderr', 'stop failed: ' + e.message);
+      });
     }
     rmSync(tlsDir, { recursive: true, force: true });
   };
   try {
-    const services = [startNode(runtime, 'directory', 'directory.mjs', { ...L.directory, dataFile: join(ROOT, 'platform', 'data', 'directory.json') }, onLine)];
+    const services = [
+      startNode(
+        runtime,
+        'directory',
+        'directory.mjs',
+        { ...L.directory, dataFile: join(ROOT, 'platform', 'data', 'directory.json') },
+        onLine,
+      ),
+    ];
     for (const r of REGIONS) {
       const dataFile = join(ROOT, 'platform', 'data', r + '.json');
-      services.push(startNode(runtime, 'identity-' + r, 'identity-server.mjs', {
-        ...L.identity[r], region: r, dataFile, directoryUrl: url(L.directory), clients: [webClient, apiClients[r]],
-      }, onLine));
-      services.push(startNode(runtime, 'api-' + r, 'api-server.mjs', {
-        ...L.api[r], region: r, dataFile, identityUrl: url(L.identity[r]), apiClient: apiClients[r],
-      }, onLine));
+      services.push(
+        startNode(
+          runtime,
+          'identity-' + r,
+          'identity-server.mjs',
+          {
+            ...L.identity[r],
+            region: r,
+            dataFile,
+            directoryUrl: url(L.directory),
+            clients: [webClient, apiClients[r]],
+          },
+          onLine,
+        ),
+      );
+      services.push(
+        startNode(
+          runtime,
+          'api-' + r,
+          'api-server.mjs',
+          {
+            ...L.api[r],
+            region: r,
+            dataFile,
+            identityUrl: url(L.identity[r]),
+            apiClient: apiClients[r],
+          },
+          onLine,
+        ),
+      );
     }
-    services.push(startNode(runtime, 'client', 'client-app.mjs', {
-      ...L.client, url: clientUrl, entry, entryName: 'global entry, enters at ' + (enter === 'any' ? 'any gateway' : 'gateway ' + enter),
-      client: webClient,
-    }, onLine, { env: { NODE_EXTRA_CA_CERTS: certs.caFile }, readable: [tlsDir] }));
+    services.push(
+      startNode(
+        runtime,
+        'client',
+        'client-app.mjs',
+        {
+          ...L.client,
+          url: clientUrl,
+          entry,
+          entryName: 'global entry, enters at ' + (enter === 'any' ? 'any gateway' : 'gateway ' + enter),
+          client: webClient,
+        },
+        onLine,
+        { env: { NODE_EXTRA_CA_CERTS: certs.caFile }, readable: [tlsDir] },
+      ),
+    );
     running.push.apply(running, services);
-    await Promise.all(services.map(function (s) { return s.ready; }));
+    await Promise.all(
+      services.map(function (s) {
+        return s.ready;
+      }),
+    );
 
     // Every gateway reaches every region's services; proxy_bind lets a service tell which gateway a
     // request entered at.
@@ -192,15 +271,41 @@ export async function startPlatform(options = {}) {
         http: 'proxy_bind ' + g.host + ';',
         tls: { listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls }, nginxVersion, certs },
       });
-      const gateway = await startNginx(conf, { name: 'gateway-' + r, listen: [identity, api, identityTls, apiTls], runtime,
-        readable: [tlsDir], onLine: function (stream, line) { onLine('gateway-' + r, stream, line); } });
+      const gateway = await startNginx(conf, {
+        name: 'gateway-' + r,
+        listen: [identity, api, identityTls, apiTls],
+        runtime,
+        readable: [tlsDir],
+        onLine: function (stream, line) {
+          onLine('gateway-' + r, stream, line);
+        },
+      });
       running.push(gateway);
       nginxes['gateway-' + r] = gateway;
     }
-    const entered = enter === 'any' ? REGIONS.map(function (r) { return L.gateways[r]; }) : [L.gateways[enter]];
-    const entryConf = renderGlobalEntry({ host: L.entry.host, identityPort: L.entry.identityPort, apiPort: L.entry.apiPort, gateways: entered });
-    const entryNginx = await startNginx(entryConf, { name: 'entry', listen: [{ host: L.entry.host, port: L.entry.identityPort }, { host: L.entry.host, port: L.entry.apiPort }],
-      runtime, onLine: function (stream, line) { onLine('entry', stream, line); } });
+    const entered =
+      enter === 'any'
+        ? REGIONS.map(function (r) {
+            return L.gateways[r];
+          })
+        : [L.gateways[enter]];
+    const entryConf = renderGlobalEntry({
+      host: L.entry.host,
+      identityPort: L.entry.identityPort,
+      apiPort: L.entry.apiPort,
+      gateways: entered,
+    });
+    const entryNginx = await startNginx(entryConf, {
+      name: 'entry',
+      listen: [
+        { host: L.entry.host, port: L.entry.identityPort },
+        { host: L.entry.host, port: L.entry.apiPort },
+      ],
+      runtime,
+      onLine: function (stream, line) {
+        onLine('entry', stream, line);
+      },
+    });
     running.push(entryNginx);
     nginxes.entry = entryNginx;
   } catch (e) {
@@ -222,7 +327,9 @@ export async function startPlatform(options = {}) {
     /** base64 SHA-256 of the gateways' public key, for chromium's --ignore-certificate-errors-spki-list. */
     spkiSha256: certs.spkiSha256,
     /** A gateway's or the entry's access log so far ('gateway-eu', 'gateway-us', 'entry'). */
-    accessLog: function (name) { return nginxes[name].accessLog(); },
+    accessLog: function (name) {
+      return nginxes[name].accessLog();
+    },
     enter,
     entry,
     gateways,
@@ -230,7 +337,9 @@ export async function startPlatform(options = {}) {
     services,
     client: clientUrl,
     webClient,
-    pids: running.map(function (p) { return { name: p.name, pid: p.pid }; }),
+    pids: running.map(function (p) {
+      return { name: p.name, pid: p.pid };
+    }),
     /** What a service served and holds (its /_records), straight from the service. */
     records: async function (service) {
       const res = await fetch(services[service] + '/_records');

@@ -18,9 +18,12 @@ export function localRuntime() {
 export function dockerUnavailable() {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 10000 });
   if (info.error) return 'no docker command';
-  if (info.status !== 0) return 'no Docker engine answers (' + (info.stderr.trim().split('\n').pop() || 'docker info failed') + ')';
-  if (!imageExists() && !existsSync('/usr/sbin/debootstrap')) return 'its image must be built, and debootstrap is not installed';
-  if (!imageExists() && process.getuid && process.getuid() !== 0) return 'its image must be built, which debootstrap does only as root';
+  if (info.status !== 0)
+    return 'no Docker engine answers (' + (info.stderr.trim().split('\n').pop() || 'docker info failed') + ')';
+  if (!imageExists() && !existsSync('/usr/sbin/debootstrap'))
+    return 'its image must be built, and debootstrap is not installed';
+  if (!imageExists() && process.getuid && process.getuid() !== 0)
+    return 'its image must be built, which debootstrap does only as root';
   return undefined;
 }
 
@@ -30,7 +33,11 @@ function imageExists() {
 
 /** Each process in its own container: host network, the repository read-only at the same path. */
 export async function containerRuntime(log) {
-  ensureImage(RUNTIME.release, { log: function (line) { log('runtime: ' + line); } });
+  ensureImage(RUNTIME.release, {
+    log: function (line) {
+      log('runtime: ' + line);
+    },
+  });
   return {
     mode: 'containers (Docker, host network, image ' + IMAGE + ')',
     image: IMAGE,

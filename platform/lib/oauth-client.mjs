@@ -44,7 +44,15 @@ export function createOAuthClient(entry, registration) {
     /** Redeems the code of the callback URL. Returns the token response (access_token, refresh_token, ...). */
     async finish(callbackUrl, pending) {
       const params = oauth.validateAuthResponse(as, client, new URL(callbackUrl), pending.state);
-      const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, registration.redirectUri, pending.verifier, insecure);
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuth,
+        params,
+        registration.redirectUri,
+        pending.verifier,
+        insecure,
+      );
       return oauth.processAuthorizationCodeResponse(as, client, response);
     },
 
@@ -56,7 +64,14 @@ export function createOAuthClient(entry, registration) {
     /** GET /api/records through the API entry; returns { status, body }. */
     async records(accessToken) {
       try {
-        const response = await oauth.protectedResourceRequest(accessToken, 'GET', new URL(entry.api + '/api/records'), undefined, undefined, insecure);
+        const response = await oauth.protectedResourceRequest(
+          accessToken,
+          'GET',
+          new URL(entry.api + '/api/records'),
+          undefined,
+          undefined,
+          insecure,
+        );
         return { status: response.status, body: await response.json() };
       } catch (e) {
         // A refused token (401 with a Bearer challenge) is an answer too: the caller decides what it means.
@@ -79,9 +94,11 @@ export function createOAuthClient(entry, registration) {
     /** Where to send the browser to end its session at the identity server. */
     logoutUrl(postLogoutRedirectUri) {
       const url = new URL(as.end_session_endpoint);
-      url.search = new URLSearchParams({ client_id: client.client_id, post_logout_redirect_uri: postLogoutRedirectUri }).toString();
+      url.search = new URLSearchParams({
+        client_id: client.client_id,
+        post_logout_redirect_uri: postLogoutRedirectUri,
+      }).toString();
       return url.href;
     },
   };
 }
-

@@ -143,7 +143,9 @@ export function readSetting<K extends SettingName>(vars: Variables, name: K): Ro
   const raw = vars[setting.variable];
   if (raw === undefined || raw === '') {
     if (setting.fallback === undefined) {
-      throw new Error('$' + setting.variable + ' is not set: declare it, e.g. `js_var $' + setting.variable + ' ...;` in http {}');
+      throw new Error(
+        '$' + setting.variable + ' is not set: declare it, e.g. `js_var $' + setting.variable + ' ...;` in http {}',
+      );
     }
     return setting.fallback as RouterConfig[K];
   }

@@ -88,11 +88,7 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
  * a source whose value is malformed or not in the table is skipped with an info note. Never throws
  * on request input.
  */
-export function decideRegion(
-  view: RequestView,
-  config: RoutingSettings,
-  table: RegionTable,
-): Decision {
+export function decideRegion(view: RequestView, config: RoutingSettings, table: RegionTable): Decision {
   const notes: Note[] = [];
   // The cookie is looked up first: the table lookup may be stateful (nginx's probe variable).
   const cookieRegion = view.cookie !== undefined && view.cookie.length > 0 ? lookUp(table, view.cookie) : undefined;
@@ -116,7 +112,15 @@ export function decideRegion(
     if (cookieRegion !== undefined && cookieRegion !== region) {
       notes.push({
         level: 'warn',
-        message: 'cookie region ' + cookieRegion + ' differs from ' + c.source + ' region ' + region + '; routed by ' + c.source,
+        message:
+          'cookie region ' +
+          cookieRegion +
+          ' differs from ' +
+          c.source +
+          ' region ' +
+          region +
+          '; routed by ' +
+          c.source,
       });
     }
     return { region: region, source: c.source, notes: notes };

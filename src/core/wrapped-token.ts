@@ -3,9 +3,7 @@
 // and sizes are bounded. Routing only chooses which of your own regions handles a request; the identity
 // server and the APIs verify every token.
 
-export type ClaimReading =
-  | { ok: true; region: string }
-  | { ok: false; reason: string };
+export type ClaimReading = { ok: true; region: string } | { ok: false; reason: string };
 
 declare const njs: { version: string } | undefined;
 
@@ -59,7 +57,11 @@ export function readRegionClaim(token: string, claim: string, maxTokenBytes: num
   // One split: the cheapest pass over the token on both njs engines (a regex costs several times more
   // under QuickJS). The header and signature only need to be base64url; the payload is decoded.
   const segments = token.split('.');
-  if (segments.length !== 3 || decodeSegment(segments[0], false) === undefined || decodeSegment(segments[2], false) === undefined) {
+  if (
+    segments.length !== 3 ||
+    decodeSegment(segments[0], false) === undefined ||
+    decodeSegment(segments[2], false) === undefined
+  ) {
     return { ok: false, reason: NOT_JWT };
   }
   return readPayloadClaim(segments[1], claim);
@@ -83,7 +85,9 @@ export function readPayloadClaim(segment: string, claim: string): ClaimReading {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     return { ok: false, reason: 'has a payload that is not a JSON object' };
   }
-  const value = Object.prototype.hasOwnProperty.call(payload, claim) ? (payload as Record<string, unknown>)[claim] : undefined;
+  const value = Object.prototype.hasOwnProperty.call(payload, claim)
+    ? (payload as Record<string, unknown>)[claim]
+    : undefined;
   if (value === undefined) {
     return { ok: false, reason: 'has no region claim' };
   }

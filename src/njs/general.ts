@@ -53,7 +53,16 @@ function decide(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision 
   logNotes(r, decision.notes);
   // Checked only when used, to keep the lookup off the common path.
   if (decision.source === 'default' && table(decision.region) === undefined) {
-    r.error(LOG_PREFIX + '$' + SETTINGS.defaultRegion.variable + ' "' + decision.region + '" is not in the region table ($' + KNOWN + ')');
+    r.error(
+      LOG_PREFIX +
+        '$' +
+        SETTINGS.defaultRegion.variable +
+        ' "' +
+        decision.region +
+        '" is not in the region table ($' +
+        KNOWN +
+        ')',
+    );
     return undefined;
   }
   v[SOURCE] = decision.source;

@@ -9,7 +9,16 @@ import { firstTokenField } from '../core/message';
 import { Source } from '../core/region';
 import { ClaimReading, readPayloadClaim, readRegionClaim } from '../core/wrapped-token';
 import type * as General from './general';
-import { BEARER_HEADER, BEARER_PAYLOAD, BEARER_SIGNATURE, CANDIDATE, KNOWN, LOG_PREFIX, REGION, SOURCE } from './variables';
+import {
+  BEARER_HEADER,
+  BEARER_PAYLOAD,
+  BEARER_SIGNATURE,
+  CANDIDATE,
+  KNOWN,
+  LOG_PREFIX,
+  REGION,
+  SOURCE,
+} from './variables';
 
 /** general.ts, built into a function by build/build.mjs: called only by requests that need it. */
 declare function loadGeneral(): typeof General;
@@ -40,7 +49,17 @@ function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, sourc
   if (cookie !== '' && cookieRegion === '') {
     r.log(LOG_PREFIX + 'region cookie names no configured region; not used');
   } else if (cookieRegion !== '' && cookieRegion !== region) {
-    r.warn(LOG_PREFIX + 'cookie region ' + cookieRegion + ' differs from ' + source + ' region ' + region + '; routed by ' + source);
+    r.warn(
+      LOG_PREFIX +
+        'cookie region ' +
+        cookieRegion +
+        ' differs from ' +
+        source +
+        ' region ' +
+        region +
+        '; routed by ' +
+        source,
+    );
   }
   v[SOURCE] = source;
   return region;
@@ -56,8 +75,11 @@ function region(r: NginxHTTPRequest): string {
       const header = v[BEARER_HEADER] || '';
       const signature = v[BEARER_SIGNATURE] || '';
       // nginx checked the alphabet of all three; a segment of 4n+1 characters is no base64url text.
-      if (header.length % 4 !== 1 && signature.length % 4 !== 1 &&
-          header.length + payload.length + signature.length + 2 <= readSetting(v, 'maxTokenBytes')) {
+      if (
+        header.length % 4 !== 1 &&
+        signature.length % 4 !== 1 &&
+        header.length + payload.length + signature.length + 2 <= readSetting(v, 'maxTokenBytes')
+      ) {
         const found = routeTo(r, v, readPayloadClaim(payload, claim), 'bearer');
         if (found !== undefined) {
           return found;

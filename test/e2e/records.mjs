@@ -2,14 +2,20 @@
 // requests went from the services' own records rather than from the client's view.
 import { REGIONS } from '../../platform/launch.mjs';
 
-export const SERVICES = ['directory'].concat(...REGIONS.map(function (r) { return ['identity-' + r, 'api-' + r]; }));
+export const SERVICES = ['directory'].concat(
+  ...REGIONS.map(function (r) {
+    return ['identity-' + r, 'api-' + r];
+  }),
+);
 
 /** { 'identity-eu': { region, service, audit: [...], holds: {...} }, ... }, audit entries at or after `since`. */
 export async function readRecords(platform, since) {
   const out = {};
   for (const s of SERVICES) {
     const rec = await platform.records(s);
-    rec.audit = rec.audit.filter(function (e) { return e.at >= since; });
+    rec.audit = rec.audit.filter(function (e) {
+      return e.at >= since;
+    });
     out[s] = rec;
   }
   return out;
@@ -17,7 +23,9 @@ export async function readRecords(platform, since) {
 
 /** Every audit entry, of every service, that matches `pred`. */
 export function entries(records, pred) {
-  return Object.values(records).flatMap(function (r) { return r.audit.filter(pred); });
+  return Object.values(records).flatMap(function (r) {
+    return r.audit.filter(pred);
+  });
 }
 
 /** The gateway an entry entered at (each gateway binds its own address), or 'direct'. */
@@ -29,5 +37,18 @@ export function gatewayOf(platform, entry) {
 }
 
 export function describe(entry) {
-  return entry.region + '/' + entry.service + ' ' + entry.event + ' ' + entry.method + ' ' + entry.path + (entry.user ? ' user=' + entry.user : '') + ' via=' + entry.via;
+  return (
+    entry.region +
+    '/' +
+    entry.service +
+    ' ' +
+    entry.event +
+    ' ' +
+    entry.method +
+    ' ' +
+    entry.path +
+    (entry.user ? ' user=' + entry.user : '') +
+    ' via=' +
+    entry.via
+  );
 }

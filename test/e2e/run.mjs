@@ -26,29 +26,60 @@ const platform = await startPlatform({
   enter: 'eu',
   runtime: process.argv.includes('--containers') ? 'containers' : 'local',
   extraRedirectUris: [E2E_REDIRECT_URI],
-  onLine: function (name, stream, line) { output.push('[' + name + '] ' + line); },
+  onLine: function (name, stream, line) {
+    output.push('[' + name + '] ' + line);
+  },
 }).catch(function (e) {
-  console.error('e2e: the platform did not start: ' + e.message + '\n' + output.join('\n') + '\ne2e: 0 passed, 1 failed');
+  console.error(
+    'e2e: the platform did not start: ' + e.message + '\n' + output.join('\n') + '\ne2e: 0 passed, 1 failed',
+  );
   process.exit(1);
 });
-console.log('e2e: platform up (' + platform.mode + '), client ' + platform.client + ', entry ' + platform.entry.identity + ' -> gateway ' + platform.enter);
+console.log(
+  'e2e: platform up (' +
+    platform.mode +
+    '), client ' +
+    platform.client +
+    ', entry ' +
+    platform.entry.identity +
+    ' -> gateway ' +
+    platform.enter,
+);
 
 const users = demoUsers();
 const tests = [];
 for (const user of [users.alice, users.bob]) {
   for (const gateway of REGIONS) {
     tests.push({
-      name: 'oauth4webapi: ' + user.name + ' (home ' + user.home + ') entering at gateway ' + gateway + ': sign-in, code+PKCE, userinfo, API, refresh, revoke, all served in ' + user.home,
-      run: function () { return libraryFlow(platform, user, gateway); },
+      name:
+        'oauth4webapi: ' +
+        user.name +
+        ' (home ' +
+        user.home +
+        ') entering at gateway ' +
+        gateway +
+        ': sign-in, code+PKCE, userinfo, API, refresh, revoke, all served in ' +
+        user.home,
+      run: function () {
+        return libraryFlow(platform, user, gateway);
+      },
     });
   }
 }
 tests.push({
-  name: 'oauth4webapi: ' + users.alice.name + ' (home eu) arriving with a stale zone=us cookie at gateway us: us serves only the name lookup, the zone transfer brings her back to eu',
-  run: function () { return libraryFlow(platform, users.alice, 'us', { staleZone: 'us' }); },
+  name:
+    'oauth4webapi: ' +
+    users.alice.name +
+    ' (home eu) arriving with a stale zone=us cookie at gateway us: us serves only the name lookup, the zone transfer brings her back to eu',
+  run: function () {
+    return libraryFlow(platform, users.alice, 'us', { staleZone: 'us' });
+  },
 });
 tests.push({
-  name: 'chromium: ' + users.bob.name + ' (home us) signs in through the global entry at gateway eu; every request served in us, eu holds only the name lookup',
+  name:
+    'chromium: ' +
+    users.bob.name +
+    ' (home us) signs in through the global entry at gateway eu; every request served in us, eu holds only the name lookup',
   run: function () {
     if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM + ' is missing: apt-get install chromium');
     return browserFlow(platform, users.bob, SCREENSHOT);
@@ -65,13 +96,24 @@ try {
     try {
       await Promise.race([
         t.run(),
-        new Promise(function (_, reject) { timer = setTimeout(function () { reject(new Error('timed out after ' + TEST_TIMEOUT_MS + ' ms')); }, TEST_TIMEOUT_MS); }),
+        new Promise(function (_, reject) {
+          timer = setTimeout(function () {
+            reject(new Error('timed out after ' + TEST_TIMEOUT_MS + ' ms'));
+          }, TEST_TIMEOUT_MS);
+        }),
       ]);
       passed++;
       console.log('ok      ' + t.name + ' (' + (Date.now() - started) + ' ms)');
     } catch (e) {
       failed++;
-      console.log('FAILED  ' + t.name + '\n' + (e && e.stack || e) + '\n--- platform output during the test ---\n' + output.slice(mark).slice(-80).join('\n'));
+      console.log(
+        'FAILED  ' +
+          t.name +
+          '\n' +
+          ((e && e.stack) || e) +
+          '\n--- platform output during the test ---\n' +
+          output.slice(mark).slice(-80).join('\n'),
+      );
     } finally {
       clearTimeout(timer);
     }

@@ -8,7 +8,11 @@ export function createUserAgent() {
 
   function cookieHeader(url) {
     const jar = jars[url.host] || {};
-    return Object.entries(jar).map(function ([k, v]) { return k + '=' + v; }).join('; ');
+    return Object.entries(jar)
+      .map(function ([k, v]) {
+        return k + '=' + v;
+      })
+      .join('; ');
   }
 
   function keep(url, response) {
@@ -35,9 +39,13 @@ export function createUserAgent() {
 
   return {
     visited,
-    cookies: function (host) { return { ...(jars[host] || {}) }; },
+    cookies: function (host) {
+      return { ...(jars[host] || {}) };
+    },
     /** As if an earlier visit had left this cookie. */
-    preset: function (host, name, value) { (jars[host] = jars[host] || {})[name] = value; },
+    preset: function (host, name, value) {
+      (jars[host] = jars[host] || {})[name] = value;
+    },
 
     /**
      * Starts at the authorization URL, signs in with user name and password through the two-stage login,
@@ -46,23 +54,43 @@ export function createUserAgent() {
     async signIn(authorizationUrl, redirectUri, username, password) {
       let next = { method: 'GET', href: authorizationUrl };
       for (let hop = 0; hop < 12; hop++) {
-        const r = await request(next.href, next.method === 'POST'
-          ? { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(next.form).toString() }
-          : {});
+        const r = await request(
+          next.href,
+          next.method === 'POST'
+            ? {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams(next.form).toString(),
+              }
+            : {},
+        );
         if (r.response.status === 302) {
           const location = new URL(r.response.headers.get('location'), r.url).href;
           if (location.startsWith(redirectUri)) return location;
           next = { method: 'GET', href: location };
           continue;
         }
-        assert.equal(r.response.status, 200, 'unexpected ' + r.response.status + ' at ' + r.url.href + ': ' + r.text.slice(0, 300));
+        assert.equal(
+          r.response.status,
+          200,
+          'unexpected ' + r.response.status + ' at ' + r.url.href + ': ' + r.text.slice(0, 300),
+        );
         const returnTo = /name="return" value="([^"]*)"/.exec(r.text);
         assert.ok(returnTo, 'not a login page at ' + r.url.href);
-        const ret = returnTo[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+        const ret = returnTo[1]
+          .replace(/&amp;/g, '&')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>');
         if (r.url.pathname === '/login') {
           next = { method: 'POST', href: new URL('/login', r.url).href, form: { username, return: ret } };
         } else if (r.url.pathname === '/login/password') {
-          next = { method: 'POST', href: new URL('/login/password', r.url).href, form: { username, password, return: ret } };
+          next = {
+            method: 'POST',
+            href: new URL('/login/password', r.url).href,
+            form: { username, password, return: ret },
+          };
         } else {
           assert.fail('unexpected page ' + r.url.href);
         }

@@ -43,8 +43,10 @@ export function containerRun(suite) {
   };
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, function () {
-      console.error('\n' + suite + ': ' + signal + ': removing this run\'s containers');
-      run.cleanUp().finally(function () { process.exit(130); });
+      console.error('\n' + suite + ': ' + signal + ": removing this run's containers");
+      run.cleanUp().finally(function () {
+        process.exit(130);
+      });
     });
   }
   return run;

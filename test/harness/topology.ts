@@ -74,9 +74,16 @@ async function containerOutput(container: StartedTestContainer): Promise<string>
   const chunks: string[] = [];
   const stream = await container.logs();
   return new Promise(function (resolve) {
-    stream.on('data', function (d: Buffer | string) { chunks.push(String(d)); });
-    stream.on('end', function () { resolve(chunks.join('')); });
-    setTimeout(function () { stream.destroy(); resolve(chunks.join('')); }, 1000);
+    stream.on('data', function (d: Buffer | string) {
+      chunks.push(String(d));
+    });
+    stream.on('end', function () {
+      resolve(chunks.join(''));
+    });
+    setTimeout(function () {
+      stream.destroy();
+      resolve(chunks.join(''));
+    }, 1000);
   });
 }
 
@@ -88,7 +95,11 @@ export function shippedDefaultRegion(): string {
   return m[1];
 }
 
-export async function startTopology(opts: { runId: string; runtime: Runtime; log?: (line: string) => void }): Promise<RunningTopology> {
+export async function startTopology(opts: {
+  runId: string;
+  runtime: Runtime;
+  log?: (line: string) => void;
+}): Promise<RunningTopology> {
   const log = opts.log || function () {};
   const runtime = opts.runtime;
   configureTestcontainers();
@@ -106,9 +117,13 @@ export async function startTopology(opts: { runId: string; runtime: Runtime; log
   const certs = makeCertificates(tlsDir);
 
   const stop = async function () {
-    await Promise.all(containers.map(function (c) {
-      return c.stop({ timeout: 3 }).catch(function () { /* already gone */ });
-    }));
+    await Promise.all(
+      containers.map(function (c) {
+        return c.stop({ timeout: 3 }).catch(function () {
+          /* already gone */
+        });
+      }),
+    );
     for (const p of prefixes) rmSync(p, { recursive: true, force: true });
   };
 
@@ -133,7 +148,7 @@ export async function startTopology(opts: { runId: string; runtime: Runtime; log
         .start();
       containers.push(c);
       await waitForPort(u.host, u.port, 15000).catch(async function (e) {
-        throw new Error('upstream ' + key + ': ' + e.message + '\n' + await containerOutput(c));
+        throw new Error('upstream ' + key + ': ' + e.message + '\n' + (await containerOutput(c)));
       });
     });
 
@@ -153,9 +168,17 @@ export async function startTopology(opts: { runId: string; runtime: Runtime; log
       // and the workers (the container's root) write the host-created private prefix. Added: the engine
       // include, the engine probe's own server, and a TLS listener in each gateway server {}.
       const conf = renderExample({
-        ports: own, errorLog: 'info', asRoot: true, daemonOff: true,
+        ports: own,
+        errorLog: 'info',
+        asRoot: true,
+        daemonOff: true,
         http: [jsEngineDirective(runtime), engineProbeConf(probe)].filter(Boolean).join('\n    '),
-        tls: { listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls }, nginxVersion: versions.nginx, certs, quic: versions.http3 },
+        tls: {
+          listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls },
+          nginxVersion: versions.nginx,
+          certs,
+          quic: versions.http3,
+        },
       });
       writeFileSync(join(prefix, 'nginx.conf'), conf);
       const c = await new GenericContainer(image.tag)
@@ -175,21 +198,57 @@ export async function startTopology(opts: { runId: string; runtime: Runtime; log
       containers.push(c);
       const deadline = Date.now() + 15000;
       try {
-        for (const l of [identity, api, identityTls, apiTls, probe]) await waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
+        for (const l of [identity, api, identityTls, apiTls, probe])
+          await waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
       } catch (e) {
-        throw new Error('gateway ' + region + ' (' + runtime.id + ', ' + image.tag + '): ' + (e as Error).message + '\n--- error.log ---\n' +
-          readIfThere(join(prefix, 'error.log')) + '\n--- container output ---\n' + await containerOutput(c));
+        throw new Error(
+          'gateway ' +
+            region +
+            ' (' +
+            runtime.id +
+            ', ' +
+            image.tag +
+            '): ' +
+            (e as Error).message +
+            '\n--- error.log ---\n' +
+            readIfThere(join(prefix, 'error.log')) +
+            '\n--- container output ---\n' +
+            (await containerOutput(c)),
+        );
       }
       const engine = await checkEngine(runtime, probe);
-      gateways[region] = { region, identity, api, identityTls, apiTls, prefix, image: image.tag, njsVersion: versions.njs, nginxVersion: versions.nginx, http3: versions.http3, engine };
+      gateways[region] = {
+        region,
+        identity,
+        api,
+        identityTls,
+        apiTls,
+        prefix,
+        image: image.tag,
+        njsVersion: versions.njs,
+        nginxVersion: versions.nginx,
+        http3: versions.http3,
+        engine,
+      };
     });
 
     // Wait for every start, failed or not, so that stop() below sees every container.
     const settled = await Promise.allSettled(upstreamStarts.concat(gatewayStarts));
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
     const startSeconds = (Date.now() - started) / 1000;
-    log('topology [' + runtime.id + ']: 2 gateways (nginx ' + versions.nginx + ', njs ' + versions.njs + ', engine ' + gateways.eu.engine +
-      ') and 4 upstreams up in ' + startSeconds.toFixed(1) + ' s');
+    log(
+      'topology [' +
+        runtime.id +
+        ']: 2 gateways (nginx ' +
+        versions.nginx +
+        ', njs ' +
+        versions.njs +
+        ', engine ' +
+        gateways.eu.engine +
+        ') and 4 upstreams up in ' +
+        startSeconds.toFixed(1) +
+        ' s',
+    );
     return {
       topology: {
         runtime,

@@ -10,7 +10,14 @@ import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
 import { startNginx } from '../../dev/nginx.mjs';
 import type { RunningNginx } from '../../dev/nginx.mjs';
 import { freePort } from '../../dev/ports.mjs';
-import { checkEngine, engineProbeConf, ensureImage, imageRuntime, imageVersions, jsEngineDirective } from '../../dev/runtimes.mjs';
+import {
+  checkEngine,
+  engineProbeConf,
+  ensureImage,
+  imageRuntime,
+  imageVersions,
+  jsEngineDirective,
+} from '../../dev/runtimes.mjs';
 import type { Runtime } from '../../dev/runtimes.mjs';
 import { RUN_LABEL, gatewayPrefixStem } from '../harness/run-resources.mjs';
 
@@ -58,20 +65,36 @@ export interface GatewayOptions {
  */
 async function startBlackholeUpstream(): Promise<{ port: number; close(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-e',
-    "require('net').createServer().listen({ port: " + port + ", host: '127.0.0.1', backlog: 1 }, function () {"
-    + " console.log('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000); });"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "require('net').createServer().listen({ port: " +
+        port +
+        ", host: '127.0.0.1', backlog: 1 }, function () {" +
+        " console.log('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000); });",
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>(function (resolve, reject) {
-    child.stdout!.once('data', function () { resolve(); });
-    child.once('exit', function (code) { reject(new Error('blackhole upstream exited: ' + code)); });
+    child.stdout!.once('data', function () {
+      resolve();
+    });
+    child.once('exit', function (code) {
+      reject(new Error('blackhole upstream exited: ' + code));
+    });
   });
   const fillers: Socket[] = [];
   for (let i = 0; i < 4; i++) {
     const s = connect(port, '127.0.0.1');
-    s.on('error', function () { /* closed with the child */ });
+    s.on('error', function () {
+      /* closed with the child */
+    });
     fillers.push(s);
   }
-  await new Promise(function (r) { setTimeout(r, 200); });
+  await new Promise(function (r) {
+    setTimeout(r, 200);
+  });
   return {
     port,
     close: async function () {
@@ -84,14 +107,23 @@ async function startBlackholeUpstream(): Promise<{ port: number; close(): Promis
 /** A server that accepts connections and never answers: an upstream that timed out. */
 function startHangingUpstream(): Promise<{ port: number; close(): Promise<void> }> {
   const sockets: Socket[] = [];
-  const server: Server = createServer(function (s) { sockets.push(s); s.on('error', function () { /* nginx gave up */ }); });
+  const server: Server = createServer(function (s) {
+    sockets.push(s);
+    s.on('error', function () {
+      /* nginx gave up */
+    });
+  });
   return new Promise(function (resolve) {
     server.listen(0, '127.0.0.1', function () {
       resolve({
         port: (server.address() as { port: number }).port,
         close: function () {
           for (const s of sockets) s.destroy();
-          return new Promise(function (r) { server.close(function () { r(); }); });
+          return new Promise(function (r) {
+            server.close(function () {
+              r();
+            });
+          });
         },
       });
     });
@@ -119,11 +151,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   }
   const sentinel = await startEchoUpstream({ region: 'sentinel', service: 'not-configured' });
-  const identityPort = ports[EXAMPLE_PORTS.identity] = await freePort();
-  const apiPort = ports[EXAMPLE_PORTS.api] = await freePort();
+  const identityPort = (ports[EXAMPLE_PORTS.identity] = await freePort());
+  const apiPort = (ports[EXAMPLE_PORTS.api] = await freePort());
   const probe = { host: '127.0.0.1', port: await freePort() };
   const conf = renderExample({
-    ports, errorLog: 'info', edit: opts.edit,
+    ports,
+    errorLog: 'info',
+    edit: opts.edit,
     http: [jsEngineDirective(opts.runtime), engineProbeConf(probe)].filter(Boolean).join('\n    '),
   });
   // The prefix is named like the harness's gateway prefixes, so an interrupted run's sweep finds it.
@@ -141,7 +175,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw e;
   }
   return {
-    nginx, versions: imageVersions(image.tag), identityPort, apiPort, upstreams, ports, sentinel,
+    nginx,
+    versions: imageVersions(image.tag),
+    identityPort,
+    apiPort,
+    upstreams,
+    ports,
+    sentinel,
     stopUpstream: async function (key) {
       const u = upstreams[key];
       delete upstreams[key];

@@ -31,7 +31,12 @@ function echoOf(res: RawResponse): { region: string; service: string; echo?: Ech
 }
 
 /** A request as the client sent it, read back from the case's raw bytes: what the upstream must receive. */
-interface Sent { method: string; target: string; headers: [string, string][]; body: Buffer }
+interface Sent {
+  method: string;
+  target: string;
+  headers: [string, string][];
+  body: Buffer;
+}
 
 function dechunk(b: Buffer): Buffer {
   const out: Buffer[] = [];
@@ -57,15 +62,28 @@ function parseSent(bytes: Buffer): Sent {
     headers.push([l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()]);
   }
   const raw = bytes.subarray(end + 4);
-  const chunked = headers.some(function (h) { return h[0] === 'transfer-encoding' && /chunked/i.test(h[1]); });
-  const length = headers.find(function (h) { return h[0] === 'content-length'; });
+  const chunked = headers.some(function (h) {
+    return h[0] === 'transfer-encoding' && /chunked/i.test(h[1]);
+  });
+  const length = headers.find(function (h) {
+    return h[0] === 'content-length';
+  });
   const body = chunked ? dechunk(raw) : raw.subarray(0, length ? Number(length[1]) : 0);
   return { method, target, headers, body };
 }
 
 // Headers of one connection or one hop, which nginx sets itself toward the upstream (and Expect, which it
 // answers); Content-Length is compared as the body's length.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-connection', 'expect', 'content-length'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'proxy-connection',
+  'expect',
+  'content-length',
+];
 
 /** What differs between what the client sent and what the upstream received, or undefined: nothing. */
 function delivery(sent: Sent, echo: Echo): string | undefined {
@@ -73,7 +91,14 @@ function delivery(sent: Sent, echo: Echo): string | undefined {
   // nginx passes the request target as sent, but for an absolute-form target it passes the path.
   const target = /^https?:\/\//i.test(sent.target) ? sent.target.replace(/^https?:\/\/[^/]*/i, '') : sent.target;
   if (echo.url !== target) return 'target ' + JSON.stringify(target) + ' arrived as ' + JSON.stringify(echo.url);
-  const expected = sent.headers.filter(function (h) { return HOP_BY_HOP.indexOf(h[0]) < 0; }).map(function (h) { return h[0] + ': ' + h[1]; }).sort();
+  const expected = sent.headers
+    .filter(function (h) {
+      return HOP_BY_HOP.indexOf(h[0]) < 0;
+    })
+    .map(function (h) {
+      return h[0] + ': ' + h[1];
+    })
+    .sort();
   const received: string[] = [];
   for (let i = 0; i < echo.rawHeaders.length; i += 2) {
     const name = echo.rawHeaders[i].toLowerCase();
@@ -81,14 +106,33 @@ function delivery(sent: Sent, echo: Echo): string | undefined {
   }
   received.sort();
   if (JSON.stringify(received) !== JSON.stringify(expected)) {
-    const missing = expected.filter(function (h) { return received.indexOf(h) < 0; });
-    const added = received.filter(function (h) { return expected.indexOf(h) < 0; });
-    return 'headers changed on the way: missing ' + JSON.stringify(missing.map(function (h) { return h.slice(0, 60); })) + ', added ' + JSON.stringify(added.map(function (h) { return h.slice(0, 60); }));
+    const missing = expected.filter(function (h) {
+      return received.indexOf(h) < 0;
+    });
+    const added = received.filter(function (h) {
+      return expected.indexOf(h) < 0;
+    });
+    return (
+      'headers changed on the way: missing ' +
+      JSON.stringify(
+        missing.map(function (h) {
+          return h.slice(0, 60);
+        }),
+      ) +
+      ', added ' +
+      JSON.stringify(
+        added.map(function (h) {
+          return h.slice(0, 60);
+        }),
+      )
+    );
   }
   const body = Buffer.from(echo.bodyBase64, 'base64');
-  if (!body.equals(sent.body)) return 'body changed on the way (' + sent.body.length + ' bytes sent, ' + body.length + ' arrived)';
+  if (!body.equals(sent.body))
+    return 'body changed on the way (' + sent.body.length + ' bytes sent, ' + body.length + ' arrived)';
   const length = headerValues(echo.rawHeaders, 'content-length');
-  if (sent.body.length > 0 && JSON.stringify(length) !== JSON.stringify([String(sent.body.length)])) return 'Content-Length toward the upstream ' + JSON.stringify(length) + ', body ' + sent.body.length;
+  if (sent.body.length > 0 && JSON.stringify(length) !== JSON.stringify([String(sent.body.length)]))
+    return 'Content-Length toward the upstream ' + JSON.stringify(length) + ', body ' + sent.body.length;
   return undefined;
 }
 
@@ -102,10 +146,22 @@ function accessLogById(log: string): Map<number, { status: number; region: strin
   return byId;
 }
 
-function judge(c: Case, res: RawResponse, logged: { status: number; region: string; source: string } | undefined): string | undefined {
+function judge(
+  c: Case,
+  res: RawResponse,
+  logged: { status: number; region: string; source: string } | undefined,
+): string | undefined {
   if (c.expect.kind === 'http09') {
     if (res.status !== 0) return 'expected an HTTP/0.9 answer (no status line), got ' + res.status;
-    if (!logged || logged.region !== c.expect.region || logged.source !== c.expect.source) return 'access log says ' + JSON.stringify(logged) + ', expected region=' + c.expect.region + ' source=' + c.expect.source;
+    if (!logged || logged.region !== c.expect.region || logged.source !== c.expect.source)
+      return (
+        'access log says ' +
+        JSON.stringify(logged) +
+        ', expected region=' +
+        c.expect.region +
+        ' source=' +
+        c.expect.source
+      );
     return undefined;
   }
   if (res.error) return 'no answer: ' + res.error;
@@ -114,7 +170,17 @@ function judge(c: Case, res: RawResponse, logged: { status: number; region: stri
     if (res.headers['x-upstream']) return 'expected nginx to refuse it, but ' + res.headers['x-upstream'] + ' answered';
     return undefined;
   }
-  if (res.status !== 200) return 'expected 200 from ' + c.expect.region + '/' + c.gateway + ', got ' + res.status + ' ' + res.body.toString('utf8').slice(0, 120);
+  if (res.status !== 200)
+    return (
+      'expected 200 from ' +
+      c.expect.region +
+      '/' +
+      c.gateway +
+      ', got ' +
+      res.status +
+      ' ' +
+      res.body.toString('utf8').slice(0, 120)
+    );
   const echo = echoOf(res);
   if (!echo) return 'answered without an upstream';
   if (echo.region !== c.expect.region || echo.service !== c.gateway) {
@@ -129,7 +195,16 @@ function judge(c: Case, res: RawResponse, logged: { status: number; region: stri
   }
   if (!logged) return 'no access-log line';
   if (logged.region !== c.expect.region || logged.source !== c.expect.source) {
-    return 'access log says region=' + logged.region + ' source=' + logged.source + ', expected region=' + c.expect.region + ' source=' + c.expect.source;
+    return (
+      'access log says region=' +
+      logged.region +
+      ' source=' +
+      logged.source +
+      ', expected region=' +
+      c.expect.region +
+      ' source=' +
+      c.expect.source
+    );
   }
   return undefined;
 }
@@ -137,7 +212,12 @@ function judge(c: Case, res: RawResponse, logged: { status: number; region: stri
 /** Lines of a log holding any planted marker or secret. */
 function leaks(log: string, secrets: string[]): string[] {
   return log.split('\n').filter(function (l) {
-    return /hostileMark\d/i.test(l) || secrets.some(function (s) { return s.length >= 16 && l.includes(s); });
+    return (
+      /hostileMark\d/i.test(l) ||
+      secrets.some(function (s) {
+        return s.length >= 16 && l.includes(s);
+      })
+    );
   });
 }
 
@@ -146,12 +226,18 @@ export async function runHostile(print: (line: string) => void, runtime: Runtime
   const global: string[] = [];
   try {
     const signed = { us: await mintWrappedToken({ zone: 'us' }), eu: await mintWrappedToken({ zone: 'eu' }) };
-    const cases = buildCorpus({ sentinel: '127.0.0.1:' + gw.sentinel.port, signed, readsBodyFiles: readsBodyFiles(gw.versions.njs) });
+    const cases = buildCorpus({
+      sentinel: '127.0.0.1:' + gw.sentinel.port,
+      signed,
+      readsBodyFiles: readsBodyFiles(gw.versions.njs),
+    });
     const responses = await inParallel(cases, 8, function (c) {
       return exchange(c.gateway === 'identity' ? gw.identityPort : gw.apiPort, c.bytes);
     });
     // nginx writes the access-log line after the answer: give the last ones a moment
-    await new Promise(function (r) { setTimeout(r, 300); });
+    await new Promise(function (r) {
+      setTimeout(r, 300);
+    });
     const access = gw.nginx.accessLog();
     const errors = gw.nginx.errorLog();
     const logged = accessLogById(access);
@@ -162,13 +248,28 @@ export async function runHostile(print: (line: string) => void, runtime: Runtime
       const problem = judge(c, responses[i], logged.get(c.id));
       const tally = perCategory.get(c.category) ?? { passed: 0, total: 0 };
       tally.total++;
-      if (problem === undefined) { passed++; tally.passed++; } else print('FAIL #' + c.id + ' [' + c.category + '] ' + c.name + ': ' + problem);
+      if (problem === undefined) {
+        passed++;
+        tally.passed++;
+      } else print('FAIL #' + c.id + ' [' + c.category + '] ' + c.name + ': ' + problem);
       perCategory.set(c.category, tally);
     });
     for (const cat of CATEGORIES) {
       const t = perCategory.get(cat.id);
       if (!t) global.push('category ' + cat.id + ' has no request in the corpus');
-      else print('  ' + (t.passed === t.total ? 'ok  ' : 'FAIL') + ' ' + cat.id.padEnd(20) + ' ' + String(t.passed).padStart(3) + '/' + String(t.total).padEnd(3) + ' ' + cat.answer);
+      else
+        print(
+          '  ' +
+            (t.passed === t.total ? 'ok  ' : 'FAIL') +
+            ' ' +
+            cat.id.padEnd(20) +
+            ' ' +
+            String(t.passed).padStart(3) +
+            '/' +
+            String(t.total).padEnd(3) +
+            ' ' +
+            cat.answer,
+        );
     }
 
     // Whole-run checks
@@ -182,46 +283,107 @@ export async function runHostile(print: (line: string) => void, runtime: Runtime
       return r.status >= 500 && !(e.kind === 'refused' && e.status === r.status);
     }).length;
     if (fiveHundreds) global.push(fiveHundreds + ' answers were 5xx from the router');
-    if (gw.sentinel.seen.length) global.push(gw.sentinel.seen.length + ' requests reached the sentinel, an upstream not in the configured set');
+    if (gw.sentinel.seen.length)
+      global.push(gw.sentinel.seen.length + ' requests reached the sentinel, an upstream not in the configured set');
     const reachedIds = new Set<number>();
     for (const key of Object.keys(gw.upstreams)) {
       for (const rec of gw.upstreams[key].seen) {
         const m = /^\/h\/(\d+)(?:[/?]|$)/.exec(rec.url);
         const c = m ? cases[Number(m[1])] : undefined;
         // An HTTP/0.9 request is proxied too (as HTTP/1.1, without headers): to the region it was routed to.
-        if (!c || c.expect.kind === 'refused' || c.expect.region + '/' + c.gateway !== key) global.push(key + ' received ' + rec.method + ' ' + rec.url.slice(0, 60) + ', which was not routed there');
+        if (!c || c.expect.kind === 'refused' || c.expect.region + '/' + c.gateway !== key)
+          global.push(key + ' received ' + rec.method + ' ' + rec.url.slice(0, 60) + ', which was not routed there');
         if (c) reachedIds.add(c.id);
       }
     }
-    const secrets = cases.flatMap(function (c) { return c.secrets; });
+    const secrets = cases.flatMap(function (c) {
+      return c.secrets;
+    });
     const accessLeaks = leaks(access, secrets);
-    if (accessLeaks.length) global.push(accessLeaks.length + ' access-log lines hold a token or cookie value, e.g.\n  ' + accessLeaks[0].slice(0, 300));
-    if (process.env.HOSTILE_DUMP) writeFileSync(process.env.HOSTILE_DUMP + '.' + runtime.id, errors + '\n=== access\n' + access);
+    if (accessLeaks.length)
+      global.push(
+        accessLeaks.length + ' access-log lines hold a token or cookie value, e.g.\n  ' + accessLeaks[0].slice(0, 300),
+      );
+    if (process.env.HOSTILE_DUMP)
+      writeFileSync(process.env.HOSTILE_DUMP + '.' + runtime.id, errors + '\n=== access\n' + access);
     // nginx itself, at info, quotes the header or request line it refuses ("client sent too long header
     // line: ..."). The shipped error_log level (warn) never writes those; every other line must be clean.
     const errorLeaks = leaks(errors, secrets);
-    const refusedQuotes = errorLeaks.filter(function (l) { return / \[info\] \d+#\d+: \*\d+ client sent /.test(l); });
-    const realLeaks = errorLeaks.filter(function (l) { return refusedQuotes.indexOf(l) < 0; });
-    if (realLeaks.length) global.push(realLeaks.length + ' error-log lines hold a token or cookie value, e.g.\n  ' + realLeaks.slice(0, 3).map(function (l) { return l.slice(0, 300); }).join('\n  '));
-    print('hostile logs [' + runtime.id + ']: ' + accessLeaks.length + ' access-log lines and ' + realLeaks.length
-      + ' error-log lines (njs, or notice and above) hold a planted value; ' + refusedQuotes.length + ' info-level nginx lines quote a refused request (not written at the shipped level, warn)');
+    const refusedQuotes = errorLeaks.filter(function (l) {
+      return / \[info\] \d+#\d+: \*\d+ client sent /.test(l);
+    });
+    const realLeaks = errorLeaks.filter(function (l) {
+      return refusedQuotes.indexOf(l) < 0;
+    });
+    if (realLeaks.length)
+      global.push(
+        realLeaks.length +
+          ' error-log lines hold a token or cookie value, e.g.\n  ' +
+          realLeaks
+            .slice(0, 3)
+            .map(function (l) {
+              return l.slice(0, 300);
+            })
+            .join('\n  '),
+      );
+    print(
+      'hostile logs [' +
+        runtime.id +
+        ']: ' +
+        accessLeaks.length +
+        ' access-log lines and ' +
+        realLeaks.length +
+        ' error-log lines (njs, or notice and above) hold a planted value; ' +
+        refusedQuotes.length +
+        ' info-level nginx lines quote a refused request (not written at the shipped level, warn)',
+    );
 
     // A token that overrules the cookie says so in one warn line, with regions and sources only.
-    for (const w of ['cookie region eu differs from bearer region us; routed by bearer', 'cookie region us differs from code region eu; routed by code',
-      'cookie region eu differs from id_token_hint region us; routed by id_token_hint']) {
-      if (!new RegExp('\\[warn\\] .*js: region_router: ' + w + '$', 'm').test(errors)) global.push('no warn line "' + w + '"');
+    for (const w of [
+      'cookie region eu differs from bearer region us; routed by bearer',
+      'cookie region us differs from code region eu; routed by code',
+      'cookie region eu differs from id_token_hint region us; routed by id_token_hint',
+    ]) {
+      if (!new RegExp('\\[warn\\] .*js: region_router: ' + w + '$', 'm').test(errors))
+        global.push('no warn line "' + w + '"');
     }
 
     // Every category's answer is the one docs/bad-input.md documents.
     const doc = readFileSync(join(ROOT, 'docs', 'bad-input.md'), 'utf8');
     for (const cat of CATEGORIES) {
-      const row = doc.split('\n').find(function (l) { return l.startsWith('| `' + cat.id + '` |'); });
+      const row = doc.split('\n').find(function (l) {
+        return l.startsWith('| `' + cat.id + '` |');
+      });
       const count = perCategory.get(cat.id)?.total;
-      if (!row || !row.includes('| ' + cat.answer + ' | ' + count + ' |')) global.push('docs/bad-input.md does not document ' + cat.id + ' as: ' + cat.answer + ' | ' + count + ' |');
+      if (!row || !row.includes('| ' + cat.answer + ' | ' + count + ' |'))
+        global.push('docs/bad-input.md does not document ' + cat.id + ' as: ' + cat.answer + ' | ' + count + ' |');
     }
-    print('hostile corpus [' + runtime.id + ', nginx ' + gw.versions.nginx + ', njs ' + gw.versions.njs + ']: ' + cases.length + ' requests in ' + CATEGORIES.length + ' categories; ' + reachedIds.size + ' reached their region\'s upstream, '
-      + (cases.length - reachedIds.size) + ' were answered by nginx; sentinel reached ' + gw.sentinel.seen.length + ' times; '
-      + 'error log ' + errors.split('\n').length + ' lines, access log ' + access.split('\n').length + ' lines searched for ' + secrets.length + ' planted values');
+    print(
+      'hostile corpus [' +
+        runtime.id +
+        ', nginx ' +
+        gw.versions.nginx +
+        ', njs ' +
+        gw.versions.njs +
+        ']: ' +
+        cases.length +
+        ' requests in ' +
+        CATEGORIES.length +
+        ' categories; ' +
+        reachedIds.size +
+        " reached their region's upstream, " +
+        (cases.length - reachedIds.size) +
+        ' were answered by nginx; sentinel reached ' +
+        gw.sentinel.seen.length +
+        ' times; ' +
+        'error log ' +
+        errors.split('\n').length +
+        ' lines, access log ' +
+        access.split('\n').length +
+        ' lines searched for ' +
+        secrets.length +
+        ' planted values',
+    );
     return { passed, total: cases.length, global };
   } finally {
     await gw.stop();

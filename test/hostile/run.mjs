@@ -28,7 +28,10 @@ if (!existsSync(BUNDLE)) {
 }
 
 await build({
-  entryPoints: { hostile: join(ROOT, 'test', 'hostile', 'main.ts'), faults: join(ROOT, 'test', 'hostile', 'faults', 'main.ts') },
+  entryPoints: {
+    hostile: join(ROOT, 'test', 'hostile', 'main.ts'),
+    faults: join(ROOT, 'test', 'hostile', 'faults', 'main.ts'),
+  },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -37,17 +40,21 @@ await build({
   outdir,
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
-  plugins: [{
-    name: 'dev-external',
-    setup(b) {
-      b.onResolve({ filter: /(^|\/)dev\/[\w-]+\.mjs$/ }, function (args) {
-        return { path: pathToFileURL(resolve(args.resolveDir, args.path)).href, external: true };
-      });
+  plugins: [
+    {
+      name: 'dev-external',
+      setup(b) {
+        b.onResolve({ filter: /(^|\/)dev\/[\w-]+\.mjs$/ }, function (args) {
+          return { path: pathToFileURL(resolve(args.resolveDir, args.path)).href, external: true };
+        });
+      },
     },
-  }],
+  ],
 });
 
-const print = function (line) { console.log(line); };
+const print = function (line) {
+  console.log(line);
+};
 const hostile = await import(pathToFileURL(join(outdir, 'hostile.mjs')).href);
 const faults = await import(pathToFileURL(join(outdir, 'faults.mjs')).href);
 
@@ -57,26 +64,41 @@ const runId = run.runId;
 /** The corpus and the fault tests on one runtime. */
 async function runOn(runtime) {
   const image = ensureImage(runtime.release, { log: print });
-  print('image [' + runtime.id + ']: ' + image.tag + (image.built ? ' built in ' + image.seconds.toFixed(1) + ' s' : ' reused'));
+  print(
+    'image [' +
+      runtime.id +
+      ']: ' +
+      image.tag +
+      (image.built ? ' built in ' + image.seconds.toFixed(1) + ' s' : ' reused'),
+  );
   let failed = false;
   let corpus = { passed: 0, total: 0, global: [] };
   if (!process.env.FAULTS_ONLY) {
     try {
       corpus = await hostile.runHostile(print, runtime, runId);
     } catch (e) {
-      corpus.global.push('the corpus run failed: ' + (e && e.stack || e));
+      corpus.global.push('the corpus run failed: ' + ((e && e.stack) || e));
     }
   }
-  for (const g of corpus.global) { print('FAIL [' + runtime.id + '] ' + g); failed = true; }
+  for (const g of corpus.global) {
+    print('FAIL [' + runtime.id + '] ' + g);
+    failed = true;
+  }
   const faultResults = await faults.runFaults(print, runtime, runId);
   for (const f of faultResults) {
     print((f.ok ? 'ok   ' : 'FAIL ') + 'fault [' + runtime.id + ']: ' + f.name + (f.detail ? ': ' + f.detail : ''));
     if (!f.ok) failed = true;
   }
-  const faultsPassed = faultResults.filter(function (f) { return f.ok; }).length;
+  const faultsPassed = faultResults.filter(function (f) {
+    return f.ok;
+  }).length;
   print('faults [' + runtime.id + ']: ' + faultsPassed + '/' + faultResults.length + ' passed');
   print('hostile [' + runtime.id + ']: ' + corpus.passed + '/' + corpus.total + ' requests answered as documented');
-  return { corpus, faults: { passed: faultsPassed, total: faultResults.length }, ok: !failed && corpus.passed === corpus.total };
+  return {
+    corpus,
+    faults: { passed: faultsPassed, total: faultResults.length },
+    ok: !failed && corpus.passed === corpus.total,
+  };
 }
 
 let code = 1;
@@ -85,10 +107,38 @@ try {
   run.engine = await ensureDockerEngine({ log: print });
   const outcomes = [];
   for (const runtime of runtimes) outcomes.push(await runOn(runtime));
-  const sum = function (pick) { return outcomes.reduce(function (n, o) { return n + pick(o); }, 0); };
-  print('faults: ' + sum(function (o) { return o.faults.passed; }) + '/' + sum(function (o) { return o.faults.total; }) + ' passed');
-  print('hostile: ' + sum(function (o) { return o.corpus.passed; }) + '/' + sum(function (o) { return o.corpus.total; }) + ' requests answered as documented');
-  code = outcomes.every(function (o) { return o.ok; }) ? 0 : 1;
+  const sum = function (pick) {
+    return outcomes.reduce(function (n, o) {
+      return n + pick(o);
+    }, 0);
+  };
+  print(
+    'faults: ' +
+      sum(function (o) {
+        return o.faults.passed;
+      }) +
+      '/' +
+      sum(function (o) {
+        return o.faults.total;
+      }) +
+      ' passed',
+  );
+  print(
+    'hostile: ' +
+      sum(function (o) {
+        return o.corpus.passed;
+      }) +
+      '/' +
+      sum(function (o) {
+        return o.corpus.total;
+      }) +
+      ' requests answered as documented',
+  );
+  code = outcomes.every(function (o) {
+    return o.ok;
+  })
+    ? 0
+    : 1;
 } catch (e) {
   console.error('hostile: ' + (e && e.message ? e.message : e));
   print('faults: 0/0 passed');

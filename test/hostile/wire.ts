@@ -23,12 +23,28 @@ export interface Message {
 /** Serialises a message as the client would, byte for byte. */
 export function serialise(m: Message, host: string): Buffer {
   const headers = (m.headers ?? []).slice();
-  const has = function (n: string) { return headers.some(function (h) { return h[0].toLowerCase() === n; }); };
+  const has = function (n: string) {
+    return headers.some(function (h) {
+      return h[0].toLowerCase() === n;
+    });
+  };
   if (!has('host')) headers.unshift(['Host', host]);
   if (!has('connection')) headers.push(['Connection', 'close']);
-  const body = m.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(m.body) ? m.body : Buffer.from(m.body, 'latin1');
-  if (m.contentLength !== false && m.body !== undefined && !has('content-length')) headers.push(['Content-Length', String(body.length)]);
-  const head = m.method + ' ' + m.target + ' HTTP/1.1\r\n' + headers.map(function (h) { return h[0] + ': ' + h[1] + '\r\n'; }).join('') + '\r\n';
+  const body =
+    m.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(m.body) ? m.body : Buffer.from(m.body, 'latin1');
+  if (m.contentLength !== false && m.body !== undefined && !has('content-length'))
+    headers.push(['Content-Length', String(body.length)]);
+  const head =
+    m.method +
+    ' ' +
+    m.target +
+    ' HTTP/1.1\r\n' +
+    headers
+      .map(function (h) {
+        return h[0] + ': ' + h[1] + '\r\n';
+      })
+      .join('') +
+    '\r\n';
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
@@ -45,19 +61,30 @@ export function exchange(port: number, bytes: Buffer, timeoutMs = 15000): Promis
       sock.destroy();
       resolve(parse(Buffer.concat(chunks), error));
     };
-    const timer = setTimeout(function () { finish('timeout after ' + timeoutMs + ' ms'); }, timeoutMs);
-    sock.on('data', function (c: Buffer) { chunks.push(c); });
-    sock.on('end', function () { finish(); });
-    sock.on('close', function () { finish(); });
+    const timer = setTimeout(function () {
+      finish('timeout after ' + timeoutMs + ' ms');
+    }, timeoutMs);
+    sock.on('data', function (c: Buffer) {
+      chunks.push(c);
+    });
+    sock.on('end', function () {
+      finish();
+    });
+    sock.on('close', function () {
+      finish();
+    });
     // nginx may answer (400, 413) and close before it read everything we sent: that is an answer, not an error
-    sock.on('error', function (e) { finish(chunks.length ? undefined : String(e)); });
+    sock.on('error', function (e) {
+      finish(chunks.length ? undefined : String(e));
+    });
     sock.write(bytes);
   });
 }
 
 function parse(raw: Buffer, error?: string): RawResponse {
   const end = raw.indexOf('\r\n\r\n');
-  if (end < 0) return { status: 0, headers: {}, body: Buffer.alloc(0), error: error ?? 'no response (' + raw.length + ' bytes)' };
+  if (end < 0)
+    return { status: 0, headers: {}, body: Buffer.alloc(0), error: error ?? 'no response (' + raw.length + ' bytes)' };
   const lines = raw.subarray(0, end).toString('latin1').split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
   const headers: Record<string, string> = {};
@@ -85,7 +112,11 @@ function dechunk(b: Buffer): Buffer {
 }
 
 /** Runs tasks with bounded concurrency, keeping results in order. */
-export async function inParallel<T, R>(items: T[], width: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: T[],
+  width: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async function () {

@@ -31,7 +31,12 @@ export interface BrowserClient {
 
 /** Whether a message can be sent by fetch() as built: no interim "100 Continue" and no streamed body. */
 export function browserCanSend(sent: Sent): boolean {
-  return !sent.chunks && !sent.headers.some(function (h) { return h[0].toLowerCase() === 'expect'; });
+  return (
+    !sent.chunks &&
+    !sent.headers.some(function (h) {
+      return h[0].toLowerCase() === 'expect';
+    })
+  );
 }
 
 /**
@@ -44,9 +49,21 @@ export async function startBrowser(origins: Endpoint[], spkiSha256: string): Pro
     executablePath: CHROMIUM,
     headless: true,
     userAgent: BROWSER_USER_AGENT,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--enable-quic', '--origin-to-force-quic-on=' + origins.map(function (o) { return o.host + ':' + o.port; }).join(','),
-      '--ignore-certificate-errors-spki-list=' + spkiSha256],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--enable-quic',
+      '--origin-to-force-quic-on=' +
+        origins
+          .map(function (o) {
+            return o.host + ':' + o.port;
+          })
+          .join(','),
+      '--ignore-certificate-errors-spki-list=' + spkiSha256,
+    ],
   });
   const pages = new Map<string, Page>();
   const pageAt = async function (origin: string): Promise<Page> {
@@ -57,7 +74,11 @@ export async function startBrowser(origins: Endpoint[], spkiSha256: string): Pro
     // page whose icon is inline, so neither reaches the gateway nor sets a cookie through it.
     const url = origin + '/h3-origin';
     await page.route(url, function (route) {
-      return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><link rel="icon" href="data:,">' });
+      return route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: '<!doctype html><link rel="icon" href="data:,">',
+      });
     });
     await page.goto(url);
     await page.unroute(url);
@@ -83,17 +104,38 @@ export async function startBrowser(origins: Endpoint[], spkiSha256: string): Pro
         }
       }
       if (cookies.length) await context.addCookies(cookies);
-      const answer = await page.evaluate(async function (req) {
-        const body = req.body === null ? undefined : Uint8Array.from(atob(req.body), function (c) { return c.charCodeAt(0); });
-        // runs in the page, whose fetch has `cache` (Node's RequestInit type lacks it)
-        const res = await fetch(req.url, { method: req.method, headers: req.headers, body, credentials: 'same-origin', cache: 'no-store' } as RequestInit);
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        let binary = '';
-        for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
-        const raw: string[] = [];
-        res.headers.forEach(function (value, name) { raw.push(name, value); });
-        return { status: res.status, rawHeaders: raw, body: btoa(binary) };
-      }, { url: origin + sent.target, method: sent.method, headers, body: sent.body === undefined ? null : sent.body.toString('base64') });
+      const answer = await page.evaluate(
+        async function (req) {
+          const body =
+            req.body === null
+              ? undefined
+              : Uint8Array.from(atob(req.body), function (c) {
+                  return c.charCodeAt(0);
+                });
+          // runs in the page, whose fetch has `cache` (Node's RequestInit type lacks it)
+          const res = await fetch(req.url, {
+            method: req.method,
+            headers: req.headers,
+            body,
+            credentials: 'same-origin',
+            cache: 'no-store',
+          } as RequestInit);
+          const bytes = new Uint8Array(await res.arrayBuffer());
+          let binary = '';
+          for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+          const raw: string[] = [];
+          res.headers.forEach(function (value, name) {
+            raw.push(name, value);
+          });
+          return { status: res.status, rawHeaders: raw, body: btoa(binary) };
+        },
+        {
+          url: origin + sent.target,
+          method: sent.method,
+          headers,
+          body: sent.body === undefined ? null : sent.body.toString('base64'),
+        },
+      );
       const jar: Record<string, string> = {};
       for (const c of await context.cookies(origin)) jar[c.name] = c.value;
       return {

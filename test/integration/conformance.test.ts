@@ -19,32 +19,69 @@ const topology = inject('topology');
 // HTTP/3 where the runtime's nginx has it (not bookworm's 1.22), sent by chromium. Expected from the
 // runtime's record, not from the image: an image that lost the module fails these cases.
 const http3 = topology.runtime.http3;
-const transports = TRANSPORTS.filter(function (t) { return !t.browser || http3; });
+const transports = TRANSPORTS.filter(function (t) {
+  return !t.browser || http3;
+});
 const pool: Pool = {};
 if (http3) {
   beforeAll(async function () {
-    const origins = REGIONS.flatMap(function (r) { return [topology.gateways[r].identityTls, topology.gateways[r].apiTls]; });
+    const origins = REGIONS.flatMap(function (r) {
+      return [topology.gateways[r].identityTls, topology.gateways[r].apiTls];
+    });
     pool.browser = await startBrowser(origins, topology.spkiSha256);
   });
-  afterAll(async function () { if (pool.browser) await pool.browser.close(); });
+  afterAll(async function () {
+    if (pool.browser) await pool.browser.close();
+  });
 }
 
 /** Case metadata read by the matrix reporter. */
 export interface MatrixMeta {
-  runtime: string; transport: string; home: Region; entry: Region; message: string; expected: string; answered?: string; source?: string;
+  runtime: string;
+  transport: string;
+  home: Region;
+  entry: Region;
+  message: string;
+  expected: string;
+  answered?: string;
+  source?: string;
 }
 
 function describeExchange(entry: Region, link: Link, built: Built, got: Received | undefined): string {
   const body = built.sent.body;
   const to: Endpoint = link.to;
   const lines = [
-    'sent over ' + link.transport.id + ' to the ' + entry + ' gateway (' + to.host + ':' + to.port + '): ' + built.sent.method + ' ' + built.sent.target.slice(0, 160),
-    '  headers: ' + built.sent.headers.map(function (h) { return h[0]; }).join(', ') +
+    'sent over ' +
+      link.transport.id +
+      ' to the ' +
+      entry +
+      ' gateway (' +
+      to.host +
+      ':' +
+      to.port +
+      '): ' +
+      built.sent.method +
+      ' ' +
+      built.sent.target.slice(0, 160),
+    '  headers: ' +
+      built.sent.headers
+        .map(function (h) {
+          return h[0];
+        })
+        .join(', ') +
       (body === undefined ? '' : '; body ' + body.length + ' bytes' + (built.sent.chunks ? ' chunked' : '')),
   ];
   if (got !== undefined) {
-    lines.push('answered: ' + got.status + ' x-upstream=' + headerValues(got.rawHeaders, 'x-upstream').join(',') +
-      ' body ' + got.body.length + ' bytes: ' + got.body.toString('utf8').slice(0, 300));
+    lines.push(
+      'answered: ' +
+        got.status +
+        ' x-upstream=' +
+        headerValues(got.rawHeaders, 'x-upstream').join(',') +
+        ' body ' +
+        got.body.length +
+        ' bytes: ' +
+        got.body.toString('utf8').slice(0, 300),
+    );
   }
   return lines.join('\n');
 }
@@ -53,7 +90,13 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function runCase(transport: TransportInfo, home: Region, entry: Region, messageIndex: number, meta: MatrixMeta): Promise<void> {
+async function runCase(
+  transport: TransportInfo,
+  home: Region,
+  entry: Region,
+  messageIndex: number,
+  meta: MatrixMeta,
+): Promise<void> {
   const gateway = topology.gateways[entry];
   const c = await buildCase(MESSAGE_TYPES[messageIndex], home, gateway, topology.defaultRegion, transport);
   const built = c.built;
@@ -65,7 +108,8 @@ async function runCase(transport: TransportInfo, home: Region, entry: Region, me
   const cursor = logCursor(gateway.prefix);
   let got: Received | undefined;
   try {
-    if (transport.browser && !browserCanSend(built.sent)) throw new Error('a browser cannot send this message as built: mark it notByBrowser');
+    if (transport.browser && !browserCanSend(built.sent))
+      throw new Error('a browser cannot send this message as built: mark it notByBrowser');
     got = await send(link, built.sent, pool);
     const answered = headerValues(got.rawHeaders, 'x-upstream');
     meta.answered = answered.join(',') || 'none (' + got.status + ')';
@@ -78,25 +122,57 @@ async function runCase(transport: TransportInfo, home: Region, entry: Region, me
     }
 
     // The routing decision as nginx logged it, and the protocol nginx spoke with the client.
-    const access = await cursor.accessLines(new RegExp('"' + built.sent.method + ' ' + escapeRegExp(built.sent.target.split('?')[0]) + ' '));
+    const access = await cursor.accessLines(
+      new RegExp('"' + built.sent.method + ' ' + escapeRegExp(built.sent.target.split('?')[0]) + ' '),
+    );
     meta.source = (/ source=(\S+)/.exec(access) || ['', '?'])[1];
-    expect(access, 'access log line: protocol, region, source and upstream').toMatch(new RegExp(
-      '"' + built.sent.method + ' ' + escapeRegExp(built.sent.target.split('?')[0]) + ' ' + escapeRegExp(transport.protocol) + '" ' + built.expected.status +
-      ' \\d+ region=' + region + ' source=' + built.expected.source + ' upstream=' + upstream.host + ':' + upstream.port + ' '));
+    expect(access, 'access log line: protocol, region, source and upstream').toMatch(
+      new RegExp(
+        '"' +
+          built.sent.method +
+          ' ' +
+          escapeRegExp(built.sent.target.split('?')[0]) +
+          ' ' +
+          escapeRegExp(transport.protocol) +
+          '" ' +
+          built.expected.status +
+          ' \\d+ region=' +
+          region +
+          ' source=' +
+          built.expected.source +
+          ' upstream=' +
+          upstream.host +
+          ':' +
+          upstream.port +
+          ' ',
+      ),
+    );
     const errors = cursor.errorLines();
     expect(brokenLines(errors), 'error log lines at error level or worse').toEqual([]);
-    const warns = errors.split('\n').filter(function (l) { return /\[warn\].*region_router:/.test(l); });
+    const warns = errors.split('\n').filter(function (l) {
+      return /\[warn\].*region_router:/.test(l);
+    });
     expect(warns.length, 'region_router warn lines: ' + JSON.stringify(warns)).toBe(built.expected.warns.length);
     for (const w of built.expected.warns) expect(warns.join('\n'), 'warn line').toMatch(w);
     for (const secret of built.secrets) {
-      expect(errors.indexOf(secret.slice(-40)) < 0 && access.indexOf(secret.slice(-40)) < 0, 'a token or cookie value appears in nginx logs').toBe(true);
+      expect(
+        errors.indexOf(secret.slice(-40)) < 0 && access.indexOf(secret.slice(-40)) < 0,
+        'a token or cookie value appears in nginx logs',
+      ).toBe(true);
     }
   } catch (e) {
     if (meta.source === undefined) meta.source = (/ source=(\S+)/.exec(await cursor.accessLines()) || ['', '?'])[1];
     const err = e as Error;
-    err.message = err.message + '\n\n' + describeExchange(entry, link, built, got) +
-      '\n--- nginx error log of the ' + entry + ' gateway, this request ---\n' + (cursor.errorLines() || '(nothing)') +
-      '\n--- its last lines ---\n' + cursor.errorTail(15);
+    err.message =
+      err.message +
+      '\n\n' +
+      describeExchange(entry, link, built, got) +
+      '\n--- nginx error log of the ' +
+      entry +
+      ' gateway, this request ---\n' +
+      (cursor.errorLines() || '(nothing)') +
+      '\n--- its last lines ---\n' +
+      cursor.errorTail(15);
     throw err;
   }
 }
@@ -108,7 +184,14 @@ for (const transport of transports) {
         MESSAGE_TYPES.forEach(function (message, index) {
           if (transport.browser && message.notByBrowser) return;
           it(message.name, async function (context) {
-            const meta: MatrixMeta = { runtime: topology.runtime.id, transport: transport.id, home, entry, message: message.name, expected: '?' };
+            const meta: MatrixMeta = {
+              runtime: topology.runtime.id,
+              transport: transport.id,
+              home,
+              entry,
+              message: message.name,
+              expected: '?',
+            };
             (context.task.meta as Record<string, unknown>).matrix = meta;
             await runCase(transport, home, entry, index, meta);
           });

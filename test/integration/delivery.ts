@@ -35,14 +35,19 @@ function forwardedHeaders(built: Built): [string, string][] {
 function receivedHeaders(echo: Echo): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i < echo.rawHeaders.length; i += 2) {
-    if (HOP_BY_HOP.indexOf(echo.rawHeaders[i].toLowerCase()) < 0) out.push([echo.rawHeaders[i].toLowerCase(), echo.rawHeaders[i + 1]]);
+    if (HOP_BY_HOP.indexOf(echo.rawHeaders[i].toLowerCase()) < 0)
+      out.push([echo.rawHeaders[i].toLowerCase(), echo.rawHeaders[i + 1]]);
   }
   return out.sort();
 }
 
 /** Cookie header values as a sorted list of name=value pairs. */
 function cookiePairs(values: string[]): string[] {
-  return values.flatMap(function (v) { return v.split('; '); }).sort();
+  return values
+    .flatMap(function (v) {
+      return v.split('; ');
+    })
+    .sort();
 }
 
 /** A browser's exchange: the headers the message chose arrived as chosen; the browser's own are its own. */
@@ -50,7 +55,9 @@ function assertBrowserHeaders(built: Built, echo: Echo, got: Received): void {
   const browser = got.browser!;
   // nginx makes no Host header of HTTP/3's :authority; the snippets send the authority's host and port
   expect(headerValues(echo.rawHeaders, 'host'), 'Host (the authority)').toEqual([browser.authority]);
-  expect(cookiePairs(headerValues(echo.rawHeaders, 'cookie')), 'Cookie pairs').toEqual(cookiePairs(headerValues(built.sent.headers.flat(), 'cookie')));
+  expect(cookiePairs(headerValues(echo.rawHeaders, 'cookie')), 'Cookie pairs').toEqual(
+    cookiePairs(headerValues(built.sent.headers.flat(), 'cookie')),
+  );
   for (const [name, value] of forwardedHeaders(built)) {
     if (name === 'host' || name === 'cookie') continue;
     expect(headerValues(echo.rawHeaders, name), name + ' header').toEqual([value]);
@@ -59,14 +66,20 @@ function assertBrowserHeaders(built: Built, echo: Echo, got: Received): void {
 
 export function assertDelivered(built: Built, region: Region | string, got: Received): Echo {
   // The upstream that answered, and its answer unchanged: status, body, Set-Cookie.
-  expect(headerValues(got.rawHeaders, 'x-upstream'), 'x-upstream: which upstream answered').toEqual([region + '/' + built.service]);
+  expect(headerValues(got.rawHeaders, 'x-upstream'), 'x-upstream: which upstream answered').toEqual([
+    region + '/' + built.service,
+  ]);
   expect(got.status, 'status the upstream answered with').toBe(built.expected.status);
   if (got.browser) {
     expect(got.browser.cookies.upstream_seen, 'Set-Cookie from the upstream, as the browser stored it').toBe(region);
   } else {
-    expect(headerValues(got.rawHeaders, 'set-cookie'), 'Set-Cookie from the upstream').toEqual(['upstream_seen=' + region + '; Path=/; HttpOnly']);
+    expect(headerValues(got.rawHeaders, 'set-cookie'), 'Set-Cookie from the upstream').toEqual([
+      'upstream_seen=' + region + '; Path=/; HttpOnly',
+    ]);
   }
-  expect(headerValues(got.rawHeaders, 'content-length'), 'Content-Length of the answer').toEqual([String(got.body.length)]);
+  expect(headerValues(got.rawHeaders, 'content-length'), 'Content-Length of the answer').toEqual([
+    String(got.body.length),
+  ]);
   const text = got.body.toString('utf8');
   const echo = JSON.parse(text) as Echo;
   // The echo writes JSON.stringify of its record: any changed, lost or added byte breaks this identity.
@@ -77,8 +90,11 @@ export function assertDelivered(built: Built, region: Region | string, got: Rece
   expect(echo.method, 'method').toBe(built.sent.method);
   expect(echo.url, 'path and query').toBe(built.sent.target);
   const sentHeaders = built.sent.headers.flat();
-  if (!got.browser) expect(headerValues(echo.rawHeaders, 'cookie'), 'Cookie header').toEqual(headerValues(sentHeaders, 'cookie'));
-  expect(headerValues(echo.rawHeaders, 'authorization'), 'Authorization header').toEqual(headerValues(sentHeaders, 'authorization'));
+  if (!got.browser)
+    expect(headerValues(echo.rawHeaders, 'cookie'), 'Cookie header').toEqual(headerValues(sentHeaders, 'cookie'));
+  expect(headerValues(echo.rawHeaders, 'authorization'), 'Authorization header').toEqual(
+    headerValues(sentHeaders, 'authorization'),
+  );
   if (got.browser) assertBrowserHeaders(built, echo, got);
   else expect(receivedHeaders(echo), 'all headers (hop-by-hop aside)').toEqual(forwardedHeaders(built));
   expect(headerValues(echo.rawHeaders, 'transfer-encoding'), 'no Transfer-Encoding toward the upstream').toEqual([]);

@@ -63,9 +63,14 @@ export interface Link {
 
 /** The gateway's listener for a service over a transport. */
 export function linkTo(gateway: GatewayInfo, service: Service, transport: TransportInfo, ca: string): Link {
-  const to = service === 'identity'
-    ? (transport.tls ? gateway.identityTls : gateway.identity)
-    : (transport.tls ? gateway.apiTls : gateway.api);
+  const to =
+    service === 'identity'
+      ? transport.tls
+        ? gateway.identityTls
+        : gateway.identity
+      : transport.tls
+        ? gateway.apiTls
+        : gateway.api;
   return { transport, to, ca };
 }
 
@@ -81,13 +86,18 @@ export interface Pool {
 export function h2Session(link: Link): Promise<ClientHttp2Session> {
   return new Promise(function (resolve, reject) {
     const session = connect('https://' + link.to.host + ':' + link.to.port, { ca: link.ca });
-    session.once('connect', function () { session.removeListener('error', reject); resolve(session); });
+    session.once('connect', function () {
+      session.removeListener('error', reject);
+      resolve(session);
+    });
     session.once('error', reject);
   });
 }
 
 function expectsContinue(sent: Sent): boolean {
-  return sent.headers.some(function (h) { return h[0].toLowerCase() === 'expect'; });
+  return sent.headers.some(function (h) {
+    return h[0].toLowerCase() === 'expect';
+  });
 }
 
 /**
@@ -106,8 +116,15 @@ function writeBody(req: ClientRequest | ClientHttp2Stream, sent: Sent, waitMs?: 
         req.end(body);
         resolve(continued);
       };
-      const timer = waitMs === undefined ? undefined : setTimeout(function () { go(false); }, waitMs);
-      req.once('continue', function () { go(true); });
+      const timer =
+        waitMs === undefined
+          ? undefined
+          : setTimeout(function () {
+              go(false);
+            }, waitMs);
+      req.once('continue', function () {
+        go(true);
+      });
     });
   }
   if (body === undefined) {
@@ -117,7 +134,10 @@ function writeBody(req: ClientRequest | ClientHttp2Stream, sent: Sent, waitMs?: 
     const size = Math.ceil(body.length / sent.chunks);
     let offset = 0;
     const next = function () {
-      if (offset >= body.length) { req.end(); return; }
+      if (offset >= body.length) {
+        req.end();
+        return;
+      }
       req.write(body.subarray(offset, offset + size));
       offset += size;
       setTimeout(next, 5);
@@ -148,9 +168,15 @@ function sendHttp1(link: Link, sent: Sent, agent?: Agent | TlsAgent): Promise<Re
     let continued: Promise<boolean> = Promise.resolve(false);
     const answered = function (res: IncomingMessage) {
       const parts: Buffer[] = [];
-      res.on('data', function (c: Buffer) { parts.push(c); });
+      res.on('data', function (c: Buffer) {
+        parts.push(c);
+      });
       res.on('end', async function () {
-        const received: Received = { status: res.statusCode || 0, rawHeaders: res.rawHeaders, body: Buffer.concat(parts) };
+        const received: Received = {
+          status: res.statusCode || 0,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(parts),
+        };
         if (expectsContinue(sent)) received.continued = await continued;
         resolve(received);
       });
@@ -158,7 +184,9 @@ function sendHttp1(link: Link, sent: Sent, agent?: Agent | TlsAgent): Promise<Re
     };
     const req = link.transport.tls ? tlsRequest({ ...options, ca: link.ca }, answered) : request(options, answered);
     req.on('error', reject);
-    req.on('timeout', function () { req.destroy(new Error('no answer within 20 s')); });
+    req.on('timeout', function () {
+      req.destroy(new Error('no answer within 20 s'));
+    });
     if (expectsContinue(sent)) req.flushHeaders();
     continued = writeBody(req, sent);
   });
@@ -175,7 +203,7 @@ function rawHeadersOf(headers: IncomingHttpHeaders): string[] {
 }
 
 async function sendH2(link: Link, sent: Sent, shared?: ClientHttp2Session): Promise<Received> {
-  const session = shared || await h2Session(link);
+  const session = shared || (await h2Session(link));
   try {
     return await new Promise<Received>(function (resolve, reject) {
       // HTTP/2 carries the request line in pseudo-headers and Host as :authority; names are lower case.
@@ -186,7 +214,10 @@ async function sendH2(link: Link, sent: Sent, shared?: ClientHttp2Session): Prom
       }
       if (sent.body !== undefined && !sent.chunks) headers['content-length'] = String(sent.body.length);
       const stream = session.request(headers, { endStream: sent.body === undefined });
-      const timer = setTimeout(function () { stream.close(); reject(new Error('no answer within 20 s')); }, 20000);
+      const timer = setTimeout(function () {
+        stream.close();
+        reject(new Error('no answer within 20 s'));
+      }, 20000);
       let status = 0;
       let raw: string[] = [];
       const parts: Buffer[] = [];
@@ -195,14 +226,19 @@ async function sendH2(link: Link, sent: Sent, shared?: ClientHttp2Session): Prom
         status = Number(h[':status']);
         raw = rawHeadersOf(h);
       });
-      stream.on('data', function (c: Buffer) { parts.push(c); });
+      stream.on('data', function (c: Buffer) {
+        parts.push(c);
+      });
       stream.on('end', async function () {
         clearTimeout(timer);
         const received: Received = { status, rawHeaders: raw, body: Buffer.concat(parts) };
         if (expectsContinue(sent)) received.continued = await continued;
         resolve(received);
       });
-      stream.on('error', function (e) { clearTimeout(timer); reject(e); });
+      stream.on('error', function (e) {
+        clearTimeout(timer);
+        reject(e);
+      });
     });
   } finally {
     if (!shared) session.close();

@@ -13,7 +13,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const log = function (line: string) { console.log(line); };
+  const log = function (line: string) {
+    console.log(line);
+  };
   // run.mjs has normally done this (and owns the engine it started); alone, vitest does it here.
   const engine = await ensureDockerEngine({ log });
   const runId = process.env.REGION_ROUTER_RUN_ID || randomBytes(4).toString('hex');

@@ -63,8 +63,13 @@ export interface MessageType {
 }
 
 /** A message of a user whose home is `home`, entering at `gateway`, and the region it must reach. */
-export async function buildCase(message: MessageType, home: Region, gateway: GatewayInfo, defaultRegion: string,
-  transport: TransportInfo): Promise<{ built: Built; region: string }> {
+export async function buildCase(
+  message: MessageType,
+  home: Region,
+  gateway: GatewayInfo,
+  defaultRegion: string,
+  transport: TransportInfo,
+): Promise<{ built: Built; region: string }> {
   const other = home === 'eu' ? 'us' : 'eu';
   const built = await message.build(home, other, gatewayAbilities(gateway, transport));
   // the echo upstream answers with the status the case expects back
@@ -80,7 +85,9 @@ const SESSION = 'sess-7f3a9c';
 const REDIRECT = encodeURIComponent('https://app.example/cb');
 
 const TOKEN_DISAGREES = function (cookie: Region, field: string, token: Region): RegExp {
-  return new RegExp('region_router: cookie region ' + cookie + ' differs from ' + field + ' region ' + token + '; routed by ' + field);
+  return new RegExp(
+    'region_router: cookie region ' + cookie + ' differs from ' + field + ' region ' + token + '; routed by ' + field,
+  );
 };
 const BODY_NOT_READ = /region_router: request body is buffered to a file, so it was not read/;
 
@@ -93,12 +100,22 @@ function expect(region: Expected['region'], source: string, status = 200, warns:
 }
 
 function form(fields: [string, string][]): Buffer {
-  return Buffer.from(fields.map(function (f) { return f[0] + '=' + f[1]; }).join('&'));
+  return Buffer.from(
+    fields
+      .map(function (f) {
+        return f[0] + '=' + f[1];
+      })
+      .join('&'),
+  );
 }
 
 /** A browser GET to the identity server. */
 function browserGet(target: string, cookie: string | undefined, extra: [string, string][] = []): Sent {
-  const headers: [string, string][] = [['Host', IDENTITY_HOST], ['Accept', 'text/html'], ['User-Agent', 'Mozilla/5.0 (conformance)']];
+  const headers: [string, string][] = [
+    ['Host', IDENTITY_HOST],
+    ['Accept', 'text/html'],
+    ['User-Agent', 'Mozilla/5.0 (conformance)'],
+  ];
   if (cookie !== undefined) headers.push(['Cookie', cookie]);
   return { method: 'GET', target, headers: headers.concat(extra) };
 }
@@ -108,13 +125,29 @@ function formPost(target: string, body: Buffer, extra: [string, string][] = [['A
   return {
     method: 'POST',
     target,
-    headers: ([['Host', IDENTITY_HOST], ['Content-Type', FORM], ['Accept', 'application/json']] as [string, string][]).concat(extra),
+    headers: (
+      [
+        ['Host', IDENTITY_HOST],
+        ['Content-Type', FORM],
+        ['Accept', 'application/json'],
+      ] as [string, string][]
+    ).concat(extra),
     body,
   };
 }
 
-function apiRequest(method: string, target: string, token: string, body?: Buffer, extra: [string, string][] = []): Sent {
-  const headers: [string, string][] = [['Host', API_HOST], ['Authorization', 'Bearer ' + token], ['Accept', 'application/json']];
+function apiRequest(
+  method: string,
+  target: string,
+  token: string,
+  body?: Buffer,
+  extra: [string, string][] = [],
+): Sent {
+  const headers: [string, string][] = [
+    ['Host', API_HOST],
+    ['Authorization', 'Bearer ' + token],
+    ['Accept', 'application/json'],
+  ];
   if (body !== undefined) headers.push(['Content-Type', 'application/json; charset=utf-8']);
   return { method, target, headers: headers.concat(extra), body };
 }
@@ -139,33 +172,64 @@ export const MESSAGE_TYPES: MessageType[] = [
   {
     name: 'authorize GET, zone cookie',
     async build(home) {
-      const target = '/oauth/authorize?response_type=code&client_id=web&redirect_uri=' + REDIRECT +
+      const target =
+        '/oauth/authorize?response_type=code&client_id=web&redirect_uri=' +
+        REDIRECT +
         '&scope=openid%20profile&state=af0ifjsldkj&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256';
-      return { service: 'identity', sent: browserGet(target, zoneCookie(home)), expected: expect('home', 'cookie', 302), secrets: [SESSION] };
+      return {
+        service: 'identity',
+        sent: browserGet(target, zoneCookie(home)),
+        expected: expect('home', 'cookie', 302),
+        secrets: [SESSION],
+      };
     },
   },
   {
     name: 'login page GET, zone cookie',
     async build(home) {
       const target = '/login?client_id=web&return_to=%2Foauth%2Fauthorize%3Fstate%3Daf0ifjsldkj';
-      return { service: 'identity', sent: browserGet(target, zoneCookie(home)), expected: expect('home', 'cookie'), secrets: [SESSION] };
+      return {
+        service: 'identity',
+        sent: browserGet(target, zoneCookie(home)),
+        expected: expect('home', 'cookie'),
+        secrets: [SESSION],
+      };
     },
   },
   {
     name: 'token POST, code',
     async build(home) {
       const code = await token(home);
-      const body = form([['grant_type', 'authorization_code'], ['code', code], ['redirect_uri', REDIRECT], ['code_verifier', 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk']]);
-      return { service: 'identity', sent: formPost('/oauth/token', body), expected: expect('home', 'code'), secrets: [code] };
+      const body = form([
+        ['grant_type', 'authorization_code'],
+        ['code', code],
+        ['redirect_uri', REDIRECT],
+        ['code_verifier', 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'],
+      ]);
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', body),
+        expected: expect('home', 'code'),
+        secrets: [code],
+      };
     },
   },
   {
     name: 'token POST, refresh_token',
     async build(home) {
       const refresh = await token(home);
-      const body = form([['grant_type', 'refresh_token'], ['refresh_token', refresh], ['scope', 'openid']]);
+      const body = form([
+        ['grant_type', 'refresh_token'],
+        ['refresh_token', refresh],
+        ['scope', 'openid'],
+      ]);
       // an invalid_grant answer must come back as the identity server sent it
-      return { service: 'identity', sent: formPost('/oauth/token', body), expected: expect('home', 'refresh_token', 400), secrets: [refresh] };
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', body),
+        expected: expect('home', 'refresh_token', 400),
+        secrets: [refresh],
+      };
     },
   },
   {
@@ -178,40 +242,78 @@ export const MESSAGE_TYPES: MessageType[] = [
         ['subject_token_type', encodeURIComponent('urn:ietf:params:oauth:token-type:access_token')],
         ['audience', 'https%3A%2F%2Fapi.example.com'],
       ]);
-      return { service: 'identity', sent: formPost('/oauth/token', body), expected: expect('home', 'subject_token'), secrets: [subject] };
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', body),
+        expected: expect('home', 'subject_token'),
+        secrets: [subject],
+      };
     },
   },
   {
     name: 'device grant, device_code',
     async build(home) {
       const device = await token(home);
-      const body = form([['grant_type', encodeURIComponent('urn:ietf:params:oauth:grant-type:device_code')], ['device_code', device], ['client_id', 'tv-app']]);
+      const body = form([
+        ['grant_type', encodeURIComponent('urn:ietf:params:oauth:grant-type:device_code')],
+        ['device_code', device],
+        ['client_id', 'tv-app'],
+      ]);
       // authorization_pending, while the user has not approved yet
-      return { service: 'identity', sent: formPost('/oauth/token', body, []), expected: expect('home', 'device_code', 400), secrets: [device] };
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', body, []),
+        expected: expect('home', 'device_code', 400),
+        secrets: [device],
+      };
     },
   },
   {
     name: 'CIBA, auth_req_id',
     async build(home) {
       const authReq = await token(home);
-      const body = form([['grant_type', encodeURIComponent('urn:openid:params:grant-type:ciba')], ['auth_req_id', authReq]]);
-      return { service: 'identity', sent: formPost('/oauth/token', body), expected: expect('home', 'auth_req_id'), secrets: [authReq] };
+      const body = form([
+        ['grant_type', encodeURIComponent('urn:openid:params:grant-type:ciba')],
+        ['auth_req_id', authReq],
+      ]);
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', body),
+        expected: expect('home', 'auth_req_id'),
+        secrets: [authReq],
+      };
     },
   },
   {
     name: 'introspection, token',
     async build(home) {
       const t = await token(home);
-      const body = form([['token', t], ['token_type_hint', 'access_token']]);
-      return { service: 'identity', sent: formPost('/oauth/introspect', body), expected: expect('home', 'token'), secrets: [t] };
+      const body = form([
+        ['token', t],
+        ['token_type_hint', 'access_token'],
+      ]);
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/introspect', body),
+        expected: expect('home', 'token'),
+        secrets: [t],
+      };
     },
   },
   {
     name: 'revocation, token',
     async build(home) {
       const t = await token(home);
-      const body = form([['token', t], ['token_type_hint', 'refresh_token']]);
-      return { service: 'identity', sent: formPost('/oauth/revoke', body), expected: expect('home', 'token'), secrets: [t] };
+      const body = form([
+        ['token', t],
+        ['token_type_hint', 'refresh_token'],
+      ]);
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/revoke', body),
+        expected: expect('home', 'token'),
+        secrets: [t],
+      };
     },
   },
   {
@@ -226,7 +328,12 @@ export const MESSAGE_TYPES: MessageType[] = [
     name: 'userinfo POST, access_token',
     async build(home) {
       const t = await token(home);
-      return { service: 'identity', sent: formPost('/oauth/userinfo', form([['access_token', t]]), []), expected: expect('home', 'access_token'), secrets: [t] };
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/userinfo', form([['access_token', t]]), []),
+        expected: expect('home', 'access_token'),
+        secrets: [t],
+      };
     },
   },
   {
@@ -234,43 +341,76 @@ export const MESSAGE_TYPES: MessageType[] = [
     async build(home) {
       const hint = await token(home);
       const target = '/oauth/logout?id_token_hint=' + hint + '&post_logout_redirect_uri=' + REDIRECT + '&state=bye';
-      return { service: 'identity', sent: browserGet(target, zoneCookie(home)), expected: expect('home', 'id_token_hint', 302), secrets: [hint, SESSION] };
+      return {
+        service: 'identity',
+        sent: browserGet(target, zoneCookie(home)),
+        expected: expect('home', 'id_token_hint', 302),
+        secrets: [hint, SESSION],
+      };
     },
   },
   {
     name: 'logout POST, id_token_hint',
     async build(home) {
       const hint = await token(home);
-      const body = form([['id_token_hint', hint], ['post_logout_redirect_uri', REDIRECT]]);
-      return { service: 'identity', sent: formPost('/oauth/logout', body, [['Cookie', zoneCookie(home)]]), expected: expect('home', 'id_token_hint', 302), secrets: [hint, SESSION] };
+      const body = form([
+        ['id_token_hint', hint],
+        ['post_logout_redirect_uri', REDIRECT],
+      ]);
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/logout', body, [['Cookie', zoneCookie(home)]]),
+        expected: expect('home', 'id_token_hint', 302),
+        secrets: [hint, SESSION],
+      };
     },
   },
   {
     name: 'API GET, bearer',
     async build(home) {
       const t = await token(home);
-      return { service: 'api', sent: apiRequest('GET', '/accounts/me?fields=name%2Cemail&page=2', t), expected: expect('home', 'bearer'), secrets: [t] };
+      return {
+        service: 'api',
+        sent: apiRequest('GET', '/accounts/me?fields=name%2Cemail&page=2', t),
+        expected: expect('home', 'bearer'),
+        secrets: [t],
+      };
     },
   },
   {
     name: 'API POST, bearer',
     async build(home) {
       const t = await token(home);
-      const body = Buffer.from(JSON.stringify({ amount: '12.50', currency: 'EUR', payee: 'Zoë Ångström', memo: 'a&b=c%d' }));
-      return { service: 'api', sent: apiRequest('POST', '/orders?idempotency=42', t, body), expected: expect('home', 'bearer', 201), secrets: [t] };
+      const body = Buffer.from(
+        JSON.stringify({ amount: '12.50', currency: 'EUR', payee: 'Zoë Ångström', memo: 'a&b=c%d' }),
+      );
+      return {
+        service: 'api',
+        sent: apiRequest('POST', '/orders?idempotency=42', t, body),
+        expected: expect('home', 'bearer', 201),
+        secrets: [t],
+      };
     },
   },
   {
     name: 'first visit, no region information',
     async build() {
-      const sent = browserGet('/oauth/authorize?response_type=code&client_id=web&redirect_uri=' + REDIRECT + '&state=first', undefined);
+      const sent = browserGet(
+        '/oauth/authorize?response_type=code&client_id=web&redirect_uri=' + REDIRECT + '&state=first',
+        undefined,
+      );
       return { service: 'identity', sent, expected: expect('default', 'default', 302), secrets: [] };
     },
   },
   {
     name: 'unknown region in the cookie',
     async build() {
-      return { service: 'identity', sent: browserGet('/login', zoneCookie('mars')), expected: expect('default', 'default'), secrets: [SESSION] };
+      return {
+        service: 'identity',
+        sent: browserGet('/login', zoneCookie('mars')),
+        expected: expect('default', 'default'),
+        secrets: [SESSION],
+      };
     },
   },
   {
@@ -285,17 +425,37 @@ export const MESSAGE_TYPES: MessageType[] = [
     name: 'unknown region in a claim, home cookie',
     async build(home) {
       const refresh = await token('mars');
-      const body = form([['grant_type', 'refresh_token'], ['refresh_token', refresh]]);
-      return { service: 'identity', sent: formPost('/oauth/token', body, [['Cookie', zoneCookie(home)]]), expected: expect('home', 'cookie'), secrets: [refresh, SESSION] };
+      const body = form([
+        ['grant_type', 'refresh_token'],
+        ['refresh_token', refresh],
+      ]);
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', body, [['Cookie', zoneCookie(home)]]),
+        expected: expect('home', 'cookie'),
+        secrets: [refresh, SESSION],
+      };
     },
   },
   {
     name: 'cookie and code disagree (token wins)',
     async build(home, other) {
       const code = await token(home);
-      const body = form([['grant_type', 'authorization_code'], ['code', code], ['redirect_uri', REDIRECT]]);
-      const sent = formPost('/oauth/token', body, [['Authorization', CLIENT_BASIC], ['Cookie', zoneCookie(other)]]);
-      return { service: 'identity', sent, expected: expect('home', 'code', 200, [TOKEN_DISAGREES(other, 'code', home)]), secrets: [code, SESSION] };
+      const body = form([
+        ['grant_type', 'authorization_code'],
+        ['code', code],
+        ['redirect_uri', REDIRECT],
+      ]);
+      const sent = formPost('/oauth/token', body, [
+        ['Authorization', CLIENT_BASIC],
+        ['Cookie', zoneCookie(other)],
+      ]);
+      return {
+        service: 'identity',
+        sent,
+        expected: expect('home', 'code', 200, [TOKEN_DISAGREES(other, 'code', home)]),
+        secrets: [code, SESSION],
+      };
     },
   },
   {
@@ -303,14 +463,24 @@ export const MESSAGE_TYPES: MessageType[] = [
     async build(home, other) {
       const t = await token(home);
       const sent = apiRequest('GET', '/accounts/me', t, undefined, [['Cookie', zoneCookie(other)]]);
-      return { service: 'api', sent, expected: expect('home', 'bearer', 200, [TOKEN_DISAGREES(other, 'bearer', home)]), secrets: [t, SESSION] };
+      return {
+        service: 'api',
+        sent,
+        expected: expect('home', 'bearer', 200, [TOKEN_DISAGREES(other, 'bearer', home)]),
+        secrets: [t, SESSION],
+      };
     },
   },
   {
     name: 'token POST just under the body buffer',
     async build(home) {
       const code = await token(home);
-      return { service: 'identity', sent: formPost('/oauth/token', codeRequestOfSize(code, BODY_BUFFER - 1)), expected: expect('home', 'code'), secrets: [code] };
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', codeRequestOfSize(code, BODY_BUFFER - 1)),
+        expected: expect('home', 'code'),
+        secrets: [code],
+      };
     },
   },
   {
@@ -322,7 +492,12 @@ export const MESSAGE_TYPES: MessageType[] = [
       const size = BODY_BUFFER + HEADER_PREREAD + 1;
       const read = gateway.readsBodyFiles || keptInMemory(size, gateway.transport, false);
       const expected = read ? expect('home', 'code') : expect('default', 'default', 200, [BODY_NOT_READ]);
-      return { service: 'identity', sent: formPost('/oauth/token', codeRequestOfSize(code, size)), expected, secrets: [code] };
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', codeRequestOfSize(code, size)),
+        expected,
+        secrets: [code],
+      };
     },
   },
   {
@@ -332,14 +507,22 @@ export const MESSAGE_TYPES: MessageType[] = [
       const size = IN_MEMORY_LIMIT - 1;
       const read = gateway.readsBodyFiles || keptInMemory(size, gateway.transport, false);
       const expected = read ? expect('home', 'code') : expect('default', 'default', 200, [BODY_NOT_READ]);
-      return { service: 'identity', sent: formPost('/oauth/token', codeRequestOfSize(code, size)), expected, secrets: [code] };
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', codeRequestOfSize(code, size)),
+        expected,
+        secrets: [code],
+      };
     },
   },
   {
     name: 'token POST over nginx in-memory limit, home cookie',
     async build(home, _other, gateway) {
       const code = await token(home);
-      const sent = formPost('/oauth/token', codeRequestOfSize(code, IN_MEMORY_LIMIT + HEADER_PREREAD + 1), [['Authorization', CLIENT_BASIC], ['Cookie', zoneCookie(home)]]);
+      const sent = formPost('/oauth/token', codeRequestOfSize(code, IN_MEMORY_LIMIT + HEADER_PREREAD + 1), [
+        ['Authorization', CLIENT_BASIC],
+        ['Cookie', zoneCookie(home)],
+      ]);
       // njs 0.7.9: the documented fallback (cookie, warn line), the body still proxied whole
       const expected = gateway.readsBodyFiles ? expect('home', 'code') : expect('home', 'cookie', 200, [BODY_NOT_READ]);
       return { service: 'identity', sent, expected, secrets: [code, SESSION] };
@@ -350,7 +533,9 @@ export const MESSAGE_TYPES: MessageType[] = [
     async build(home, _other, gateway) {
       const code = await token(home);
       const sent = formPost('/oauth/token', codeRequestOfSize(code, IN_MEMORY_LIMIT + HEADER_PREREAD + 1));
-      const expected = gateway.readsBodyFiles ? expect('home', 'code') : expect('default', 'default', 200, [BODY_NOT_READ]);
+      const expected = gateway.readsBodyFiles
+        ? expect('home', 'code')
+        : expect('default', 'default', 200, [BODY_NOT_READ]);
       return { service: 'identity', sent, expected, secrets: [code] };
     },
   },
@@ -370,7 +555,10 @@ export const MESSAGE_TYPES: MessageType[] = [
     async build(home, _other, gateway) {
       // Without a Content-Length nginx reads into client_body_buffer_size exactly; the rest goes to a file.
       const code = await token(home);
-      const sent = formPost('/oauth/token', codeRequestOfSize(code, BODY_BUFFER + HEADER_PREREAD + 1), [['Authorization', CLIENT_BASIC], ['Cookie', zoneCookie(home)]]);
+      const sent = formPost('/oauth/token', codeRequestOfSize(code, BODY_BUFFER + HEADER_PREREAD + 1), [
+        ['Authorization', CLIENT_BASIC],
+        ['Cookie', zoneCookie(home)],
+      ]);
       sent.chunks = 8;
       const expected = gateway.readsBodyFiles ? expect('home', 'code') : expect('home', 'cookie', 200, [BODY_NOT_READ]);
       return { service: 'identity', sent, expected, secrets: [code, SESSION] };
@@ -382,14 +570,20 @@ export const MESSAGE_TYPES: MessageType[] = [
     async build(home) {
       // curl (and clients built on it) asks first before sending a larger body
       const code = await token(home);
-      const sent = formPost('/oauth/token', codeRequestOfSize(code, 3000), [['Authorization', CLIENT_BASIC], ['Expect', '100-continue']]);
+      const sent = formPost('/oauth/token', codeRequestOfSize(code, 3000), [
+        ['Authorization', CLIENT_BASIC],
+        ['Expect', '100-continue'],
+      ]);
       return { service: 'identity', sent, expected: expect('home', 'code'), secrets: [code] };
     },
   },
   {
     name: 'form POST with an empty body, home cookie',
     async build(home) {
-      const sent = formPost('/oauth/revoke', Buffer.alloc(0), [['Authorization', CLIENT_BASIC], ['Cookie', zoneCookie(home)]]);
+      const sent = formPost('/oauth/revoke', Buffer.alloc(0), [
+        ['Authorization', CLIENT_BASIC],
+        ['Cookie', zoneCookie(home)],
+      ]);
       return { service: 'identity', sent, expected: expect('home', 'cookie', 400), secrets: [SESSION] };
     },
   },

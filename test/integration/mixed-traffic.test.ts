@@ -22,20 +22,44 @@ function interleaved(types: MessageType[]): { message: MessageType; home: Region
 }
 
 /** Connections to both services of a gateway: keepalive agents (HTTP/1.1) or one session each (HTTP/2). */
-interface Pools { identity: Pool; api: Pool; close(): void }
+interface Pools {
+  identity: Pool;
+  api: Pool;
+  close(): void;
+}
 
 async function pools(entry: Region, transport: TransportInfo, sockets: number): Promise<Pools> {
   const gateway = topology.gateways[entry];
   if (transport.id === 'h2-tls') {
     const identity = await h2Session(linkTo(gateway, 'identity', transport, topology.ca));
     const api = await h2Session(linkTo(gateway, 'api', transport, topology.ca));
-    return { identity: { session: identity }, api: { session: api }, close: function () { identity.close(); api.close(); } };
+    return {
+      identity: { session: identity },
+      api: { session: api },
+      close: function () {
+        identity.close();
+        api.close();
+      },
+    };
   }
-  const agent = transport.tls ? new TlsAgent({ keepAlive: true, maxSockets: sockets }) : new Agent({ keepAlive: true, maxSockets: sockets });
-  return { identity: { agent }, api: { agent }, close: function () { agent.destroy(); } };
+  const agent = transport.tls
+    ? new TlsAgent({ keepAlive: true, maxSockets: sockets })
+    : new Agent({ keepAlive: true, maxSockets: sockets });
+  return {
+    identity: { agent },
+    api: { agent },
+    close: function () {
+      agent.destroy();
+    },
+  };
 }
 
-async function deliver(entry: Region, transport: TransportInfo, p: Pools, item: { message: MessageType; home: Region }): Promise<void> {
+async function deliver(
+  entry: Region,
+  transport: TransportInfo,
+  p: Pools,
+  item: { message: MessageType; home: Region },
+): Promise<void> {
   const gateway = topology.gateways[entry];
   const c = await buildCase(item.message, item.home, gateway, topology.defaultRegion, transport);
   const link = linkTo(gateway, c.built.service, transport, topology.ca);
@@ -43,7 +67,17 @@ async function deliver(entry: Region, transport: TransportInfo, p: Pools, item: 
   try {
     assertDelivered(c.built, c.region, got);
   } catch (e) {
-    (e as Error).message = '[' + transport.id + ', ' + item.message.name + ', home ' + item.home + ', at the ' + entry + ' gateway] ' + (e as Error).message;
+    (e as Error).message =
+      '[' +
+      transport.id +
+      ', ' +
+      item.message.name +
+      ', home ' +
+      item.home +
+      ', at the ' +
+      entry +
+      ' gateway] ' +
+      (e as Error).message;
     throw e;
   }
 }
@@ -53,13 +87,20 @@ const ROUNDS = 3; // x 30 message types x 2 homes = 180 requests per gateway and
 
 // Not over HTTP/3: the browser that speaks it keeps one cookie jar, which each message sets for itself,
 // so its exchanges go one at a time (conformance.test.ts).
-for (const transport of TRANSPORTS.filter(function (t) { return !t.browser; })) {
+for (const transport of TRANSPORTS.filter(function (t) {
+  return !t.browser;
+})) {
   const one = transport.id === 'h2-tls' ? 'one HTTP/2 connection per service' : 'one keepalive connection';
-  const many = transport.id === 'h2-tls' ? CONCURRENCY + ' concurrent streams on one HTTP/2 connection per service' : CONCURRENCY + ' connections at once';
+  const many =
+    transport.id === 'h2-tls'
+      ? CONCURRENCY + ' concurrent streams on one HTTP/2 connection per service'
+      : CONCURRENCY + ' connections at once';
   for (const entry of REGIONS) {
     describe(transport.id + ': mixed traffic at the ' + entry + ' gateway', function () {
       let cursor: ReturnType<typeof logCursor>;
-      beforeEach(function () { cursor = logCursor(topology.gateways[entry].prefix); });
+      beforeEach(function () {
+        cursor = logCursor(topology.gateways[entry].prefix);
+      });
       afterEach(function () {
         expect(brokenLines(cursor.errorLines()), 'nginx error log lines at error level or worse').toEqual([]);
       });
@@ -73,23 +114,29 @@ for (const transport of TRANSPORTS.filter(function (t) { return !t.browser; })) 
         }
       });
 
-      it(many + ', ' + ROUNDS * MESSAGE_TYPES.length * 2 + ' requests, each to its home', async function () {
-        const p = await pools(entry, transport, CONCURRENCY);
-        const queue: { message: MessageType; home: Region }[] = [];
-        for (let round = 0; round < ROUNDS; round++) queue.push(...interleaved(MESSAGE_TYPES));
-        const failures: string[] = [];
-        const worker = async function () {
-          for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-            await deliver(entry, transport, p, item).catch(function (e) { failures.push((e as Error).message.split('\n')[0]); });
+      it(
+        many + ', ' + ROUNDS * MESSAGE_TYPES.length * 2 + ' requests, each to its home',
+        async function () {
+          const p = await pools(entry, transport, CONCURRENCY);
+          const queue: { message: MessageType; home: Region }[] = [];
+          for (let round = 0; round < ROUNDS; round++) queue.push(...interleaved(MESSAGE_TYPES));
+          const failures: string[] = [];
+          const worker = async function () {
+            for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+              await deliver(entry, transport, p, item).catch(function (e) {
+                failures.push((e as Error).message.split('\n')[0]);
+              });
+            }
+          };
+          try {
+            await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+          } finally {
+            p.close();
           }
-        };
-        try {
-          await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-        } finally {
-          p.close();
-        }
-        expect(failures, 'requests that did not reach their home intact').toEqual([]);
-      }, 60000);
+          expect(failures, 'requests that did not reach their home intact').toEqual([]);
+        },
+        60000,
+      );
     });
   }
 }

@@ -23,13 +23,21 @@ const run = containerRun('integration');
 process.env.REGION_ROUTER_RUN_ID = run.runId;
 configureTestcontainers();
 
-function log(line) { console.log(line); }
+function log(line) {
+  console.log(line);
+}
 
 /** Runs the suite on one runtime; returns its figures and whether everything passed. */
 async function runOn(runtime) {
   const t0 = Date.now();
   const image = ensureImage(runtime.release, { log });
-  log('image [' + runtime.id + ']: ' + image.tag + (image.built ? ' built in ' + image.seconds.toFixed(1) + ' s' : ' reused'));
+  log(
+    'image [' +
+      runtime.id +
+      ']: ' +
+      image.tag +
+      (image.built ? ' built in ' + image.seconds.toFixed(1) + ' s' : ' reused'),
+  );
   process.env.REGION_ROUTER_RUNTIME = runtime.id;
   const reporter = matrixReporter();
   const vitest = await startVitest('test', [], {
@@ -46,17 +54,40 @@ async function runOn(runtime) {
   const failures = renderFailures(results);
   if (failures) console.log('\n' + failures);
   console.log('\n' + renderMatrix(results, runtime.id) + '\n');
-  const checksPassed = results.checks.filter(function (c) { return c.state === 'passed'; }).length;
+  const checksPassed = results.checks.filter(function (c) {
+    return c.state === 'passed';
+  }).length;
   log('other checks [' + runtime.id + ']: ' + checksPassed + '/' + results.checks.length + ' passed');
-  log('timings [' + runtime.id + ']: image ' + (image.built ? 'built in ' + image.seconds.toFixed(1) + ' s' : 'reused') +
-    ', suite (containers up, cases, teardown) ' + ((Date.now() - t0) / 1000 - image.seconds).toFixed(1) + ' s');
+  log(
+    'timings [' +
+      runtime.id +
+      ']: image ' +
+      (image.built ? 'built in ' + image.seconds.toFixed(1) + ' s' : 'reused') +
+      ', suite (containers up, cases, teardown) ' +
+      ((Date.now() - t0) / 1000 - image.seconds).toFixed(1) +
+      ' s',
+  );
   const figures = closingFigures(results);
-  let ok = figures.passed === figures.total && checksPassed === results.checks.length && results.unhandled.length === 0 && !failedRun;
+  let ok =
+    figures.passed === figures.total &&
+    checksPassed === results.checks.length &&
+    results.unhandled.length === 0 &&
+    !failedRun;
   if (figures.total < MIN_CASES) {
-    log('integration [' + runtime.id + ']: only ' + figures.total + ' conformance cases ran; at least ' + MIN_CASES + ' must');
+    log(
+      'integration [' +
+        runtime.id +
+        ']: only ' +
+        figures.total +
+        ' conformance cases ran; at least ' +
+        MIN_CASES +
+        ' must',
+    );
     ok = false;
   }
-  console.log('conformance [' + runtime.id + ']: ' + figures.passed + '/' + figures.total + ' cases routed to the home region');
+  console.log(
+    'conformance [' + runtime.id + ']: ' + figures.passed + '/' + figures.total + ' cases routed to the home region',
+  );
   return { figures, ok };
 }
 
@@ -73,21 +104,43 @@ async function main() {
   const outcomes = [];
   for (const runtime of runtimes) outcomes.push(await runOn(runtime));
   await run.cleanUp();
-  const passed = outcomes.reduce(function (n, o) { return n + o.figures.passed; }, 0);
-  const total = outcomes.reduce(function (n, o) { return n + o.figures.total; }, 0);
-  log('integration: ' + runtimes.length + ' runtimes (' + runtimes.map(function (r) { return r.id; }).join(', ') + ') in ' +
-    ((Date.now() - t0) / 1000).toFixed(1) + ' s');
+  const passed = outcomes.reduce(function (n, o) {
+    return n + o.figures.passed;
+  }, 0);
+  const total = outcomes.reduce(function (n, o) {
+    return n + o.figures.total;
+  }, 0);
+  log(
+    'integration: ' +
+      runtimes.length +
+      ' runtimes (' +
+      runtimes
+        .map(function (r) {
+          return r.id;
+        })
+        .join(', ') +
+      ') in ' +
+      ((Date.now() - t0) / 1000).toFixed(1) +
+      ' s',
+  );
   console.log('conformance: ' + passed + '/' + total + ' cases routed to the home region');
-  return outcomes.every(function (o) { return o.ok; }) ? 0 : 1;
+  return outcomes.every(function (o) {
+    return o.ok;
+  })
+    ? 0
+    : 1;
 }
 
-main().then(function (code) {
-  process.exit(code);
-}, function (e) {
-  // The harness's own errors say what to do; a stack would bury that.
-  console.error('integration: ' + (e && e.message ? e.message : e));
-  run.cleanUp().finally(function () {
-    console.log('conformance: 0/0 cases routed to the home region');
-    process.exit(1);
-  });
-});
+main().then(
+  function (code) {
+    process.exit(code);
+  },
+  function (e) {
+    // The harness's own errors say what to do; a stack would bury that.
+    console.error('integration: ' + (e && e.message ? e.message : e));
+    run.cleanUp().finally(function () {
+      console.log('conformance: 0/0 cases routed to the home region');
+      process.exit(1);
+    });
+  },
+);

@@ -23,8 +23,10 @@ beforeAll(async function () {
   ports[EXAMPLE_PORTS.identity] = await freePort();
   ports[EXAMPLE_PORTS.api] = await freePort();
   api = 'http://127.0.0.1:' + ports[EXAMPLE_PORTS.api];
-  nginx = await startNginx(renderExample({ ports, errorLog: 'info', http: 'js_var $region_router_max_token_bytes 12k;' }),
-    { listen: [{ host: '127.0.0.1', port: ports[EXAMPLE_PORTS.api] }] });
+  nginx = await startNginx(
+    renderExample({ ports, errorLog: 'info', http: 'js_var $region_router_max_token_bytes 12k;' }),
+    { listen: [{ host: '127.0.0.1', port: ports[EXAMPLE_PORTS.api] }] },
+  );
 });
 
 afterAll(async function () {
@@ -33,9 +35,13 @@ afterAll(async function () {
 });
 
 it('names the variable in the error log and routes nowhere', async function () {
-  const res = await fetch(api + '/x', { headers: { authorization: 'Bearer ' + (await mintWrappedToken({ zone: 'us' })) } });
+  const res = await fetch(api + '/x', {
+    headers: { authorization: 'Bearer ' + (await mintWrappedToken({ zone: 'us' })) },
+  });
   expect(res.status).toBe(500);
-  expect(nginx.errorLog()).toMatch(/\[error\].*region_router: \$region_router_max_token_bytes must be a whole number from 64 to 65536, got "12k"/);
+  expect(nginx.errorLog()).toMatch(
+    /\[error\].*region_router: \$region_router_max_token_bytes must be a whole number from 64 to 65536, got "12k"/,
+  );
   for (const u of upstreams) expect(u.seen).toEqual([]);
 });
 

@@ -9,7 +9,12 @@ import type { RunningNginx } from '../../dev/nginx.mjs';
 import { freePort } from '../../dev/ports.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 
-interface Gateway { nginx: RunningNginx; identity: string; api: string; upstreams: EchoUpstream[] }
+interface Gateway {
+  nginx: RunningNginx;
+  identity: string;
+  api: string;
+  upstreams: EchoUpstream[];
+}
 
 /** The example with echo upstreams; `edit` changes the rendered configuration (e.g. the region table). */
 async function gateway(edit?: (conf: string) => string): Promise<Gateway> {
@@ -24,9 +29,17 @@ async function gateway(edit?: (conf: string) => string): Promise<Gateway> {
   ports[EXAMPLE_PORTS.identity] = await freePort();
   ports[EXAMPLE_PORTS.api] = await freePort();
   const nginx = await startNginx(renderExample({ ports, errorLog: 'info', edit }), {
-    listen: [{ host: '127.0.0.1', port: ports[EXAMPLE_PORTS.identity] }, { host: '127.0.0.1', port: ports[EXAMPLE_PORTS.api] }],
+    listen: [
+      { host: '127.0.0.1', port: ports[EXAMPLE_PORTS.identity] },
+      { host: '127.0.0.1', port: ports[EXAMPLE_PORTS.api] },
+    ],
   });
-  return { nginx, upstreams, identity: 'http://127.0.0.1:' + ports[EXAMPLE_PORTS.identity], api: 'http://127.0.0.1:' + ports[EXAMPLE_PORTS.api] };
+  return {
+    nginx,
+    upstreams,
+    identity: 'http://127.0.0.1:' + ports[EXAMPLE_PORTS.identity],
+    api: 'http://127.0.0.1:' + ports[EXAMPLE_PORTS.api],
+  };
 }
 
 async function stop(g: Gateway | undefined): Promise<void> {
@@ -36,49 +49,82 @@ async function stop(g: Gateway | undefined): Promise<void> {
 }
 
 /** The upstream that answered, and the region and source nginx logged for the request just made. */
-async function routed(g: Gateway, url: string, init: RequestInit = {}): Promise<{ status: number; upstream: string; logged: string }> {
+async function routed(
+  g: Gateway,
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; upstream: string; logged: string }> {
   const before = g.nginx.accessLog().length;
   const res = await fetch(url, { redirect: 'manual', ...init });
   const text = await res.text();
   let upstream = '';
   if (res.headers.get('x-upstream')) upstream = (JSON.parse(text) as Echo).region;
   const deadline = Date.now() + 2000;
-  while (g.nginx.accessLog().length === before && Date.now() < deadline) await new Promise(function (r) { setTimeout(r, 10); });
+  while (g.nginx.accessLog().length === before && Date.now() < deadline)
+    await new Promise(function (r) {
+      setTimeout(r, 10);
+    });
   const m = / region=(\S*) source=(\S*)/.exec(g.nginx.accessLog().slice(before));
   return { status: res.status, upstream, logged: m ? m[1] + '/' + m[2] : '' };
 }
 
 describe('edges of the routing rules', function () {
   let g: Gateway;
-  beforeAll(async function () { g = await gateway(); });
-  afterAll(async function () { await stop(g); });
+  beforeAll(async function () {
+    g = await gateway();
+  });
+  afterAll(async function () {
+    await stop(g);
+  });
 
   it('takes the bearer scheme in any letter case', async function () {
     const token = await mintWrappedToken({ zone: 'us' });
     for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
-      expect(await routed(g, g.api + '/accounts/me', { headers: { authorization: scheme + ' ' + token } })).toEqual({ status: 200, upstream: 'us', logged: 'us/bearer' });
+      expect(await routed(g, g.api + '/accounts/me', { headers: { authorization: scheme + ' ' + token } })).toEqual({
+        status: 200,
+        upstream: 'us',
+        logged: 'us/bearer',
+      });
     }
   });
 
   it('routes by an id_token_hint that is percent-encoded in the query', async function () {
     const hint = await mintWrappedToken({ zone: 'us' });
     const encoded = hint.replace(/\./g, '%2E').replace(/-/g, '%2D');
-    expect(await routed(g, g.identity + '/logout?id_token_hint=' + encoded)).toEqual({ status: 200, upstream: 'us', logged: 'us/id_token_hint' });
+    expect(await routed(g, g.identity + '/logout?id_token_hint=' + encoded)).toEqual({
+      status: 200,
+      upstream: 'us',
+      logged: 'us/id_token_hint',
+    });
   });
 
   it('does not take a zone cookie whose value holds "=" for a region', async function () {
-    expect(await routed(g, g.identity + '/login', { headers: { cookie: 'zone=us=1' } })).toEqual({ status: 200, upstream: 'eu', logged: 'eu/default' });
-    expect(await routed(g, g.identity + '/login', { headers: { cookie: 'other=a=b; zone=us' } })).toEqual({ status: 200, upstream: 'us', logged: 'us/cookie' });
+    expect(await routed(g, g.identity + '/login', { headers: { cookie: 'zone=us=1' } })).toEqual({
+      status: 200,
+      upstream: 'eu',
+      logged: 'eu/default',
+    });
+    expect(await routed(g, g.identity + '/login', { headers: { cookie: 'other=a=b; zone=us' } })).toEqual({
+      status: 200,
+      upstream: 'us',
+      logged: 'us/cookie',
+    });
   });
 
   it('lets a token win over a cookie that holds "="', async function () {
     const token = await mintWrappedToken({ zone: 'us' });
-    expect(await routed(g, g.api + '/x', { headers: { authorization: 'Bearer ' + token, cookie: 'zone=eu=x' } })).toEqual({ status: 200, upstream: 'us', logged: 'us/bearer' });
+    expect(
+      await routed(g, g.api + '/x', { headers: { authorization: 'Bearer ' + token, cookie: 'zone=eu=x' } }),
+    ).toEqual({ status: 200, upstream: 'us', logged: 'us/bearer' });
   });
 
   it('routes a bearer token with several spaces after the scheme and trailing spaces', async function () {
     const token = await mintWrappedToken({ zone: 'us' });
-    expect(await routed(g, g.api + '/x', { headers: { authorization: 'Bearer    ' + token + '  ' } })).toEqual({ status: 200, upstream: 'us', logged: 'us/bearer' });
+    expect(await routed(g, g.api + '/x', { headers: { authorization: 'Bearer    ' + token + '  ' } })).toEqual({
+      status: 200,
+      upstream: 'us',
+      logged: 'us/bearer',
+    });
   });
 });
 
@@ -87,23 +133,43 @@ describe('a default region that is missing from the region table', function () {
   beforeAll(async function () {
     g = await gateway(function (conf) {
       // the table (regions.conf) lists eu and us; both servers override the default region
-      return conf.replace(/set \$region_router_gateway (\w+);/g, 'set $region_router_gateway $1; set $region_router_default_region ap;');
+      return conf.replace(
+        /set \$region_router_gateway (\w+);/g,
+        'set $region_router_gateway $1; set $region_router_default_region ap;',
+      );
     });
   });
-  afterAll(async function () { await stop(g); });
+  afterAll(async function () {
+    await stop(g);
+  });
 
   it('fails closed with 500 and an error line naming the variable for a request that falls back to it', async function () {
     const token = await mintWrappedToken({ zone: 'mars' });
     const got = await routed(g, g.api + '/x', { headers: { authorization: 'Bearer ' + token } });
     expect(got.status).toBe(500);
     expect(got.upstream).toBe('');
-    expect(g.nginx.errorLog()).toMatch(/\[error\].*region_router: \$region_router_default_region "ap" is not in the region table/);
-    for (const u of g.upstreams) expect(u.seen.filter(function (s) { return s.url === '/x'; })).toEqual([]);
+    expect(g.nginx.errorLog()).toMatch(
+      /\[error\].*region_router: \$region_router_default_region "ap" is not in the region table/,
+    );
+    for (const u of g.upstreams)
+      expect(
+        u.seen.filter(function (s) {
+          return s.url === '/x';
+        }),
+      ).toEqual([]);
   });
 
   it('still routes the requests that name a region', async function () {
     const token = await mintWrappedToken({ zone: 'us' });
-    expect(await routed(g, g.api + '/y', { headers: { authorization: 'Bearer ' + token } })).toEqual({ status: 200, upstream: 'us', logged: 'us/bearer' });
-    expect(await routed(g, g.identity + '/z', { headers: { cookie: 'zone=eu' } })).toEqual({ status: 200, upstream: 'eu', logged: 'eu/cookie' });
+    expect(await routed(g, g.api + '/y', { headers: { authorization: 'Bearer ' + token } })).toEqual({
+      status: 200,
+      upstream: 'us',
+      logged: 'us/bearer',
+    });
+    expect(await routed(g, g.identity + '/z', { headers: { cookie: 'zone=eu' } })).toEqual({
+      status: 200,
+      upstream: 'eu',
+      logged: 'eu/cookie',
+    });
   });
 });

@@ -23,7 +23,10 @@ beforeAll(async function () {
     upstreams.push(u);
     ports[examplePort] = u.port;
   }
-  const listen = [{ host: '127.0.0.1', port: await freePort() }, { host: '127.0.0.1', port: await freePort() }];
+  const listen = [
+    { host: '127.0.0.1', port: await freePort() },
+    { host: '127.0.0.1', port: await freePort() },
+  ];
   ports[EXAMPLE_PORTS.identity] = listen[0].port;
   ports[EXAMPLE_PORTS.api] = listen[1].port;
   identity = 'http://127.0.0.1:' + listen[0].port;
@@ -43,7 +46,9 @@ async function send(url: string, init: RequestInit = {}): Promise<{ status: numb
   try {
     echo = JSON.parse(text);
   } catch {
-    throw new Error('not an upstream answer (' + res.status + '): ' + text + '\n--- nginx error log ---\n' + nginx.errorLog());
+    throw new Error(
+      'not an upstream answer (' + res.status + '): ' + text + '\n--- nginx error log ---\n' + nginx.errorLog(),
+    );
   }
   return { status: res.status, echo };
 }
@@ -54,7 +59,9 @@ function header(echo: Echo, name: string): string | undefined {
 
 describe('routing through real nginx with the built bundle', function () {
   it('routes a browser GET by the zone cookie, in C', async function () {
-    const { echo } = await send(identity + '/oauth/authorize?client_id=web&state=s', { headers: { cookie: 'zone=us; other=1' } });
+    const { echo } = await send(identity + '/oauth/authorize?client_id=web&state=s', {
+      headers: { cookie: 'zone=us; other=1' },
+    });
     expect(echo.region + '/' + echo.service).toBe('us/identity');
     expect(echo.url).toBe('/oauth/authorize?client_id=web&state=s');
     expect(header(echo, 'cookie')).toBe('zone=us; other=1');
@@ -62,7 +69,8 @@ describe('routing through real nginx with the built bundle', function () {
 
   it('routes a token POST by the wrapped code in its body, and the body arrives intact', async function () {
     const code = await mintWrappedToken({ zone: 'us' });
-    const body = 'grant_type=authorization_code&code=' + code + '&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&client_id=web';
+    const body =
+      'grant_type=authorization_code&code=' + code + '&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&client_id=web';
     const { echo } = await send(identity + '/oauth/token', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'zone=eu' },
@@ -122,10 +130,17 @@ describe('routing through real nginx with the built bundle', function () {
     const token = await mintWrappedToken({ zone: 'us' });
     const before = nginx.accessLog().length;
     await send(identity + '/logged/cookie', { headers: { cookie: 'zone=us' } });
-    await send(identity + '/logged/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code&code=' + token });
+    await send(identity + '/logged/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=' + token,
+    });
     await send(api + '/logged/bearer', { headers: { authorization: 'Bearer ' + token } });
     const deadline = Date.now() + 2000;
-    while (nginx.accessLog().slice(before).split('\n').length < 4 && Date.now() < deadline) await new Promise(function (r) { setTimeout(r, 10); });
+    while (nginx.accessLog().slice(before).split('\n').length < 4 && Date.now() < deadline)
+      await new Promise(function (r) {
+        setTimeout(r, 10);
+      });
     const log = nginx.accessLog().slice(before);
     expect(log).toMatch(/"GET \/logged\/cookie HTTP\/1.1" 200 \d+ region=us source=cookie/);
     expect(log).toMatch(/"POST \/logged\/token HTTP\/1.1" 200 \d+ region=us source=code/);

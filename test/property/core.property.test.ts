@@ -8,20 +8,45 @@ import { formDecode, parseForm } from '../../src/core/form';
 import { decideRegion, RequestView } from '../../src/core/region';
 import { readRegionClaim } from '../../src/core/wrapped-token';
 import {
-  authorizationLike, base64url, DEFAULT_REGION, formLike, NOTE, REGIONS, regionLike, regionTable, TOKEN_FIELDS, tokenLike,
+  authorizationLike,
+  base64url,
+  DEFAULT_REGION,
+  formLike,
+  NOTE,
+  REGIONS,
+  regionLike,
+  regionTable,
+  TOKEN_FIELDS,
+  tokenLike,
 } from './arbitraries';
 
-const CONFIG: RouterConfig = { defaultRegion: DEFAULT_REGION, claim: 'zone', maxTokenBytes: 16384, continueAt: '@region_router_proxy' };
+const CONFIG: RouterConfig = {
+  defaultRegion: DEFAULT_REGION,
+  claim: 'zone',
+  maxTokenBytes: 16384,
+  continueAt: '@region_router_proxy',
+};
 const SOURCES = ['cookie', 'bearer', 'default'].concat(TOKEN_FIELDS);
 
 let cases = 0;
 /** Runs a property and counts its generated cases toward the suite's total. */
 function check<T>(arb: fc.Arbitrary<T>, numRuns: number, predicate: (value: T) => void): void {
-  fc.assert(fc.property(arb, function (v) { cases++; predicate(v); }), { numRuns: numRuns });
+  fc.assert(
+    fc.property(arb, function (v) {
+      cases++;
+      predicate(v);
+    }),
+    { numRuns: numRuns },
+  );
 }
 
 const view: fc.Arbitrary<RequestView> = fc.record(
-  { cookie: regionLike, authorization: authorizationLike, form: formLike, idTokenHint: fc.oneof(tokenLike, tokenLike.map(encodeURIComponent)) },
+  {
+    cookie: regionLike,
+    authorization: authorizationLike,
+    form: formLike,
+    idTokenHint: fc.oneof(tokenLike, tokenLike.map(encodeURIComponent)),
+  },
   { requiredKeys: [] },
 );
 
@@ -46,7 +71,6 @@ describe('decideRegion on hostile requests', function () {
       assert.equal(d.source, 'bearer');
     });
   });
-
 });
 
 describe('parseForm', function () {
@@ -61,12 +85,20 @@ describe('parseForm', function () {
   });
 
   it('gives back each field sent once, decoded, and refuses a field sent twice', function () {
-    const pairs = fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z_]{1,8}$/), fc.string({ unit: 'binary', maxLength: 20 })), {
-      maxLength: 6, selector: function (p) { return p[0]; },
-    });
+    const pairs = fc.uniqueArray(
+      fc.tuple(fc.stringMatching(/^[a-z_]{1,8}$/), fc.string({ unit: 'binary', maxLength: 20 })),
+      {
+        maxLength: 6,
+        selector: function (p) {
+          return p[0];
+        },
+      },
+    );
     check(fc.tuple(pairs, fc.boolean()), 10000, function (t) {
       const list = t[0];
-      const body = list.map(function (p) { return p[0] + '=' + encodeURIComponent(p[1]); });
+      const body = list.map(function (p) {
+        return p[0] + '=' + encodeURIComponent(p[1]);
+      });
       if (t[1] && list.length > 0) body.push(list[0][0] + '=again');
       const form = parseForm(body.join('&'));
       list.forEach(function (p, i) {
@@ -87,15 +119,19 @@ describe('parseForm', function () {
 
 describe('readRegionClaim', function () {
   it('never throws on any token; a reading is a non-empty string region or a reason without token content', function () {
-    check(fc.oneof(tokenLike, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 60 })), 20000, function (token) {
-      const r = readRegionClaim(token, 'zone', 16384);
-      if (r.ok) {
-        assert.equal(typeof r.region, 'string');
-        assert.ok(r.region.length > 0);
-      } else if (token.length >= 4) {
-        assert.ok(!r.reason.includes(token));
-      }
-    });
+    check(
+      fc.oneof(tokenLike, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 60 })),
+      20000,
+      function (token) {
+        const r = readRegionClaim(token, 'zone', 16384);
+        if (r.ok) {
+          assert.equal(typeof r.region, 'string');
+          assert.ok(r.region.length > 0);
+        } else if (token.length >= 4) {
+          assert.ok(!r.reason.includes(token));
+        }
+      },
+    );
   });
 
   it('reads the claim of any JSON-object payload that holds a non-empty string claim, and refuses the rest', function () {
@@ -109,12 +145,19 @@ describe('readRegionClaim', function () {
 });
 
 describe('readConfig', function () {
-  const variables = (Object.keys(SETTINGS) as SettingName[]).map(function (name) { return SETTINGS[name].variable; });
+  const variables = (Object.keys(SETTINGS) as SettingName[]).map(function (name) {
+    return SETTINGS[name].variable;
+  });
   it('either reads a valid configuration or throws an error naming the variable', function () {
-    const raw = fc.oneof(fc.constantFrom(undefined, '', 'eu', '64', '65536', '65537', '0', '@x', 'zone', ' 100 ', 'a b'), fc.string({ maxLength: 12 }));
+    const raw = fc.oneof(
+      fc.constantFrom(undefined, '', 'eu', '64', '65536', '65537', '0', '@x', 'zone', ' 100 ', 'a b'),
+      fc.string({ maxLength: 12 }),
+    );
     check(fc.tuple(raw, raw, raw, raw), 5000, function (vals) {
       const lookup: Record<string, string | undefined> = {};
-      variables.forEach(function (variable, i) { lookup[variable] = vals[i]; });
+      variables.forEach(function (variable, i) {
+        lookup[variable] = vals[i];
+      });
       let config: RouterConfig;
       try {
         config = readConfig(lookup);

@@ -80,17 +80,25 @@ for (const [key, examplePort] of Object.entries(EXAMPLE_PORTS.upstreams)) {
   upstreams[key] = await startEchoUpstream({ region, service });
   ports[examplePort] = upstreams[key].port;
 }
-const identityPort = ports[EXAMPLE_PORTS.identity] = await freePort();
-const apiPort = ports[EXAMPLE_PORTS.api] = await freePort();
+const identityPort = (ports[EXAMPLE_PORTS.identity] = await freePort());
+const apiPort = (ports[EXAMPLE_PORTS.api] = await freePort());
 const conf = renderExample({
   ports,
   errorLog: 'warn',
-  http: 'keepalive_requests 1000000;   # as for a load balancer\'s connections\n    ' + jsEngineDirective(runtime),
+  http: "keepalive_requests 1000000;   # as for a load balancer's connections\n    " + jsEngineDirective(runtime),
 });
 const nginx = await startNginx(conf, {
   name: 'soak',
-  runtime: local ? undefined : imageRuntime(ensureImage(runtime.release).tag, { namePrefix: 'njs-region-router-soak-' + process.pid + '-', pidHost: true }),
-  listen: [{ host: '127.0.0.1', port: identityPort }, { host: '127.0.0.1', port: apiPort }],
+  runtime: local
+    ? undefined
+    : imageRuntime(ensureImage(runtime.release).tag, {
+        namePrefix: 'njs-region-router-soak-' + process.pid + '-',
+        pidHost: true,
+      }),
+  listen: [
+    { host: '127.0.0.1', port: identityPort },
+    { host: '127.0.0.1', port: apiPort },
+  ],
 });
 const worker = workerOf(nginx.prefix);
 
@@ -114,26 +122,150 @@ const form = 'application/x-www-form-urlencoded';
  */
 /** @type {Kind[]} */
 const KINDS = [
-  { name: 'cookie GET', port: identityPort, method: 'GET', path: '/oauth/authorize?client_id=web', headers: { cookie: 'zone=us' }, region: 'us', service: 'identity', weight: 3 },
-  { name: 'cookie GET eu', port: identityPort, method: 'GET', path: '/login', headers: { cookie: 'zone=eu; theme=dark' }, region: 'eu', service: 'identity', weight: 1 },
-  { name: 'first visit (default region)', port: identityPort, method: 'GET', path: '/oauth/authorize?client_id=web', headers: {}, region: 'eu', service: 'identity', weight: 1 },
-  { name: 'cookie in upper case', port: identityPort, method: 'GET', path: '/login', headers: { cookie: 'zone=US' }, region: 'us', service: 'identity', weight: 1 },
-  { name: 'bearer GET us', port: apiPort, method: 'GET', path: '/accounts/me', headers: { authorization: 'Bearer ' + token.bearerUs }, region: 'us', service: 'api', weight: 4 },
-  { name: 'bearer GET eu', port: apiPort, method: 'GET', path: '/accounts/me', headers: { authorization: 'Bearer ' + token.bearerEu }, region: 'eu', service: 'api', weight: 3 },
-  { name: 'token POST by code', port: identityPort, method: 'POST', path: '/oauth/token', headers: { 'content-type': form },
-    body: 'grant_type=authorization_code&code=' + token.codeUs + '&redirect_uri=https%3A%2F%2Fapp.example%2Fcb', region: 'us', service: 'identity', weight: 2 },
-  { name: 'token POST by refresh_token', port: identityPort, method: 'POST', path: '/oauth/token', headers: { 'content-type': form },
-    body: 'grant_type=refresh_token&refresh_token=' + token.refreshEu, region: 'eu', service: 'identity', weight: 1 },
-  { name: 'logout by id_token_hint', port: identityPort, method: 'GET', path: '/logout?id_token_hint=' + token.hintUs, headers: {}, region: 'us', service: 'identity', weight: 1 },
-  { name: 'bearer naming no configured region', port: apiPort, method: 'GET', path: '/accounts/me', headers: { authorization: 'Bearer ' + token.unknownRegion }, region: 'eu', service: 'api', weight: 1 },
-  { name: 'bearer without the claim', port: apiPort, method: 'GET', path: '/accounts/me', headers: { authorization: 'Bearer ' + token.noClaim }, region: 'eu', service: 'api', weight: 1 },
-  { name: 'malformed bearer', port: apiPort, method: 'GET', path: '/accounts/me', headers: { authorization: 'Bearer not-a-jwt' }, region: 'eu', service: 'api', weight: 1 },
-  { name: 'malformed code, cookie us', port: identityPort, method: 'POST', path: '/oauth/token', headers: { 'content-type': form, cookie: 'zone=us' },
-    body: 'grant_type=authorization_code&code=eyJhbGciOiJSUzI1NiJ9.%%%.sig', region: 'us', service: 'identity', weight: 1 },
+  {
+    name: 'cookie GET',
+    port: identityPort,
+    method: 'GET',
+    path: '/oauth/authorize?client_id=web',
+    headers: { cookie: 'zone=us' },
+    region: 'us',
+    service: 'identity',
+    weight: 3,
+  },
+  {
+    name: 'cookie GET eu',
+    port: identityPort,
+    method: 'GET',
+    path: '/login',
+    headers: { cookie: 'zone=eu; theme=dark' },
+    region: 'eu',
+    service: 'identity',
+    weight: 1,
+  },
+  {
+    name: 'first visit (default region)',
+    port: identityPort,
+    method: 'GET',
+    path: '/oauth/authorize?client_id=web',
+    headers: {},
+    region: 'eu',
+    service: 'identity',
+    weight: 1,
+  },
+  {
+    name: 'cookie in upper case',
+    port: identityPort,
+    method: 'GET',
+    path: '/login',
+    headers: { cookie: 'zone=US' },
+    region: 'us',
+    service: 'identity',
+    weight: 1,
+  },
+  {
+    name: 'bearer GET us',
+    port: apiPort,
+    method: 'GET',
+    path: '/accounts/me',
+    headers: { authorization: 'Bearer ' + token.bearerUs },
+    region: 'us',
+    service: 'api',
+    weight: 4,
+  },
+  {
+    name: 'bearer GET eu',
+    port: apiPort,
+    method: 'GET',
+    path: '/accounts/me',
+    headers: { authorization: 'Bearer ' + token.bearerEu },
+    region: 'eu',
+    service: 'api',
+    weight: 3,
+  },
+  {
+    name: 'token POST by code',
+    port: identityPort,
+    method: 'POST',
+    path: '/oauth/token',
+    headers: { 'content-type': form },
+    body: 'grant_type=authorization_code&code=' + token.codeUs + '&redirect_uri=https%3A%2F%2Fapp.example%2Fcb',
+    region: 'us',
+    service: 'identity',
+    weight: 2,
+  },
+  {
+    name: 'token POST by refresh_token',
+    port: identityPort,
+    method: 'POST',
+    path: '/oauth/token',
+    headers: { 'content-type': form },
+    body: 'grant_type=refresh_token&refresh_token=' + token.refreshEu,
+    region: 'eu',
+    service: 'identity',
+    weight: 1,
+  },
+  {
+    name: 'logout by id_token_hint',
+    port: identityPort,
+    method: 'GET',
+    path: '/logout?id_token_hint=' + token.hintUs,
+    headers: {},
+    region: 'us',
+    service: 'identity',
+    weight: 1,
+  },
+  {
+    name: 'bearer naming no configured region',
+    port: apiPort,
+    method: 'GET',
+    path: '/accounts/me',
+    headers: { authorization: 'Bearer ' + token.unknownRegion },
+    region: 'eu',
+    service: 'api',
+    weight: 1,
+  },
+  {
+    name: 'bearer without the claim',
+    port: apiPort,
+    method: 'GET',
+    path: '/accounts/me',
+    headers: { authorization: 'Bearer ' + token.noClaim },
+    region: 'eu',
+    service: 'api',
+    weight: 1,
+  },
+  {
+    name: 'malformed bearer',
+    port: apiPort,
+    method: 'GET',
+    path: '/accounts/me',
+    headers: { authorization: 'Bearer not-a-jwt' },
+    region: 'eu',
+    service: 'api',
+    weight: 1,
+  },
+  {
+    name: 'malformed code, cookie us',
+    port: identityPort,
+    method: 'POST',
+    path: '/oauth/token',
+    headers: { 'content-type': form, cookie: 'zone=us' },
+    body: 'grant_type=authorization_code&code=eyJhbGciOiJSUzI1NiJ9.%%%.sig',
+    region: 'us',
+    service: 'identity',
+    weight: 1,
+  },
 ];
 /** The kinds in a fixed, interleaved order: each appears `weight` times per cycle. */
 const CYCLE = [];
-for (let round = 0; CYCLE.length < KINDS.reduce(function (n, k) { return n + k.weight; }, 0); round++) {
+for (
+  let round = 0;
+  CYCLE.length <
+  KINDS.reduce(function (n, k) {
+    return n + k.weight;
+  }, 0);
+  round++
+) {
   for (const k of KINDS) if (k.weight > round) CYCLE.push(k);
 }
 
@@ -152,25 +284,37 @@ const count = { sent: 0, answered: 0, documented: 0, unavailable: 0, done: 0, la
 /** @type {string[]} */
 const failures = [];
 const started = performance.now();
-const elapsed = function () { return (performance.now() - started) / 1000; };
+const elapsed = function () {
+  return (performance.now() - started) / 1000;
+};
 
 /** @param {Kind} kind @param {{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string }} res @param {string} allowed */
 function judge(kind, res, allowed) {
   const down = kind.region === DOWN_REGION && allowed !== 'up';
   if (down && res.status === 503) {
     let error;
-    try { error = JSON.parse(res.body).error; } catch { error = undefined; }
+    try {
+      error = JSON.parse(res.body).error;
+    } catch {
+      error = undefined;
+    }
     if (error === 'temporarily_unavailable' && res.headers['retry-after'] === '30') {
       count.unavailable++;
       return '';
     }
     return '503 without the documented body: ' + res.body.slice(0, 120);
   }
-  if (allowed === 'down' && kind.region === DOWN_REGION) return 'expected 503 while ' + DOWN_REGION + ' is down, got ' + res.status;
+  if (allowed === 'down' && kind.region === DOWN_REGION)
+    return 'expected 503 while ' + DOWN_REGION + ' is down, got ' + res.status;
   if (res.status !== 200) return 'status ' + res.status + ': ' + res.body.slice(0, 120);
   let echo;
-  try { echo = JSON.parse(res.body); } catch { return 'not an upstream answer: ' + res.body.slice(0, 120); }
-  if (echo.region !== kind.region || echo.service !== kind.service) return 'answered by ' + echo.region + '/' + echo.service + ', expected ' + kind.region + '/' + kind.service;
+  try {
+    echo = JSON.parse(res.body);
+  } catch {
+    return 'not an upstream answer: ' + res.body.slice(0, 120);
+  }
+  if (echo.region !== kind.region || echo.service !== kind.service)
+    return 'answered by ' + echo.region + '/' + echo.service + ', expected ' + kind.region + '/' + kind.service;
   if (echo.method !== kind.method || echo.url !== kind.path) return 'upstream saw ' + echo.method + ' ' + echo.url;
   if ((kind.body || '') !== Buffer.from(echo.bodyBase64, 'base64').toString('utf8')) return 'body changed on the way';
   return '';
@@ -182,27 +326,48 @@ function send(i) {
   const agent = i % 4 === 0 ? short : keepalive;
   const sentIn = { epoch, state: usState };
   count.sent++;
-  const req = request({ host: '127.0.0.1', port: kind.port, method: kind.method, path: kind.path, headers: kind.headers, agent, timeout: 40000 }, function (res) {
-    const chunks = [];
-    res.on('data', function (c) { chunks.push(c); });
-    res.on('end', function () {
-      count.answered++;
-      const allowed = sentIn.epoch === epoch ? sentIn.state : 'either';
-      const wrong = judge(kind, { status: res.statusCode || 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }, allowed);
-      if (wrong) {
-        if (failures.length < 20) failures.push('#' + i + ' ' + kind.name + ' at ' + elapsed().toFixed(1) + ' s: ' + wrong);
-      } else {
-        count.documented++;
-      }
-      count.done++;
-    });
-  });
+  const req = request(
+    {
+      host: '127.0.0.1',
+      port: kind.port,
+      method: kind.method,
+      path: kind.path,
+      headers: kind.headers,
+      agent,
+      timeout: 40000,
+    },
+    function (res) {
+      const chunks = [];
+      res.on('data', function (c) {
+        chunks.push(c);
+      });
+      res.on('end', function () {
+        count.answered++;
+        const allowed = sentIn.epoch === epoch ? sentIn.state : 'either';
+        const wrong = judge(
+          kind,
+          { status: res.statusCode || 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') },
+          allowed,
+        );
+        if (wrong) {
+          if (failures.length < 20)
+            failures.push('#' + i + ' ' + kind.name + ' at ' + elapsed().toFixed(1) + ' s: ' + wrong);
+        } else {
+          count.documented++;
+        }
+        count.done++;
+      });
+    },
+  );
   req.on('socket', function (s) {
     if (agent === keepalive) perSocket.set(s, (perSocket.get(s) || 0) + 1);
   });
-  req.on('timeout', function () { req.destroy(new Error('no answer within 40 s')); });
+  req.on('timeout', function () {
+    req.destroy(new Error('no answer within 40 s'));
+  });
   req.on('error', function (e) {
-    if (failures.length < 20) failures.push('#' + i + ' ' + kind.name + ' at ' + elapsed().toFixed(1) + ' s: ' + e.message);
+    if (failures.length < 20)
+      failures.push('#' + i + ' ' + kind.name + ' at ' + elapsed().toFixed(1) + ' s: ' + e.message);
     count.done++;
   });
   req.end(kind.body);
@@ -211,7 +376,11 @@ function send(i) {
 async function takeDown() {
   usState = 'going down';
   epoch++;
-  await Promise.all(['identity', 'api'].map(function (s) { return upstreams[DOWN_REGION + '/' + s].close(); }));
+  await Promise.all(
+    ['identity', 'api'].map(function (s) {
+      return upstreams[DOWN_REGION + '/' + s].close();
+    }),
+  );
   usState = 'down';
   epoch++;
 }
@@ -242,7 +411,7 @@ function sample() {
     t: Math.round(t * 10) / 10,
     rssKiB: rssKiB(worker),
     reqPerSec: Math.round((count.done - lastDone) / (t - lastT)),
-    cpuPercent: Math.round(((ticks - lastTicks) * TICK_US / 1e6) / (t - lastT) * 100),
+    cpuPercent: Math.round((((ticks - lastTicks) * TICK_US) / 1e6 / (t - lastT)) * 100),
   };
   lastDone = count.done;
   lastTicks = ticks;
@@ -254,8 +423,24 @@ function sample() {
 }
 
 const firstOutage = outages.length ? outages[0].from.toFixed(0) + '-' + outages[0].to.toFixed(0) + ' s' : 'never';
-console.log('soak: ' + seconds + ' s at ' + rate + ' req/s on ' + runtime.id + ' (' + where + '), region ' + DOWN_REGION + ' down at '
-  + firstOutage + (outages.length > 1 ? ' and every 60 s after (' + outages.length + ' times)' : '') + ', warm-up ' + warmup + ' s');
+console.log(
+  'soak: ' +
+    seconds +
+    ' s at ' +
+    rate +
+    ' req/s on ' +
+    runtime.id +
+    ' (' +
+    where +
+    '), region ' +
+    DOWN_REGION +
+    ' down at ' +
+    firstOutage +
+    (outages.length > 1 ? ' and every 60 s after (' + outages.length + ' times)' : '') +
+    ', warm-up ' +
+    warmup +
+    ' s',
+);
 const printEvery = Math.max(5, Math.round(seconds / 30));
 const total = Math.floor(seconds * rate);
 await new Promise(function (resolve) {
@@ -283,19 +468,35 @@ await new Promise(function (resolve) {
       const o = outages[outage];
       if (usState === 'up' && t >= o.from) {
         changing = true;
-        takeDown().then(function () { changing = false; });
+        takeDown().then(function () {
+          changing = false;
+        });
       } else if (usState === 'down' && t >= o.to) {
         changing = true;
         outage++;
-        bringUp().then(function () { changing = false; });
+        bringUp().then(function () {
+          changing = false;
+        });
       }
     }
     if (t >= nextSample) {
       nextSample++;
       const s = sample();
       if (Math.round(s.t) % printEvery === 0) {
-        console.log('  ' + String(Math.round(s.t)).padStart(5) + ' s  RSS ' + (s.rssKiB / 1024).toFixed(2) + ' MB  ' + String(s.reqPerSec).padStart(4)
-          + ' req/s  worker CPU ' + s.cpuPercent + '%  region ' + DOWN_REGION + ' ' + usState);
+        console.log(
+          '  ' +
+            String(Math.round(s.t)).padStart(5) +
+            ' s  RSS ' +
+            (s.rssKiB / 1024).toFixed(2) +
+            ' MB  ' +
+            String(s.reqPerSec).padStart(4) +
+            ' req/s  worker CPU ' +
+            s.cpuPercent +
+            '%  region ' +
+            DOWN_REGION +
+            ' ' +
+            usState,
+        );
       }
     }
     if (scheduled >= total && !changing && usState === 'up') {
@@ -305,13 +506,28 @@ await new Promise(function (resolve) {
   }, 5);
 });
 const drainUntil = Date.now() + 45000;
-while (count.done < count.sent && Date.now() < drainUntil) await new Promise(function (r) { setTimeout(r, 20); });
+while (count.done < count.sent && Date.now() < drainUntil)
+  await new Promise(function (r) {
+    setTimeout(r, 20);
+  });
 const finalRssKiB = rssKiB(worker);
 
 // --- Checks -------------------------------------------------------------------------------------
-const afterWarmup = samples.filter(function (s) { return s.t > warmup; });
-const baseline = samples.filter(function (s) { return s.t <= warmup; }).pop() || samples[0];
-const peak = Math.max(finalRssKiB, ...afterWarmup.map(function (s) { return s.rssKiB; }));
+const afterWarmup = samples.filter(function (s) {
+  return s.t > warmup;
+});
+const baseline =
+  samples
+    .filter(function (s) {
+      return s.t <= warmup;
+    })
+    .pop() || samples[0];
+const peak = Math.max(
+  finalRssKiB,
+  ...afterWarmup.map(function (s) {
+    return s.rssKiB;
+  }),
+);
 const growth = (peak - baseline.rssKiB) / baseline.rssKiB;
 const broken = brokenLines(nginx.errorLog(), 'alert');
 const connections = perSocket.size;
@@ -319,22 +535,74 @@ const longest = Math.max(0, ...perSocket.values());
 
 /** Each check: a name and what is wrong ('' when it passes). */
 const CHECKS = [
-  ['every request answered as documented', count.documented === count.sent ? '' : (count.sent - count.documented) + ' were not:\n    ' + failures.join('\n    ')],
-  ['region ' + DOWN_REGION + ' answered 503 temporarily_unavailable while down', outages.length === 0 || count.unavailable > 0 ? '' : 'no request got the 503'],
+  [
+    'every request answered as documented',
+    count.documented === count.sent ? '' : count.sent - count.documented + ' were not:\n    ' + failures.join('\n    '),
+  ],
+  [
+    'region ' + DOWN_REGION + ' answered 503 temporarily_unavailable while down',
+    outages.length === 0 || count.unavailable > 0 ? '' : 'no request got the 503',
+  ],
   ['nginx logged nothing broken', broken.length === 0 ? '' : broken.slice(0, 10).join('\n    ')],
-  ['nginx closed each keepalive connection within ' + REQUESTS_PER_CONNECTION + ' requests', longest <= REQUESTS_PER_CONNECTION ? ''
-    : 'one carried ' + longest + ' requests: the snippets\' keepalive_requests did not apply'],
-  ['worker RSS grew less than ' + RSS_GROWTH_LIMIT * 100 + '% after warm-up', growth < RSS_GROWTH_LIMIT ? ''
-    : 'from ' + baseline.rssKiB + ' KiB at ' + baseline.t + ' s to ' + peak + ' KiB (+' + (growth * 100).toFixed(1) + '%)'],
+  [
+    'nginx closed each keepalive connection within ' + REQUESTS_PER_CONNECTION + ' requests',
+    longest <= REQUESTS_PER_CONNECTION
+      ? ''
+      : 'one carried ' + longest + " requests: the snippets' keepalive_requests did not apply",
+  ],
+  [
+    'worker RSS grew less than ' + RSS_GROWTH_LIMIT * 100 + '% after warm-up',
+    growth < RSS_GROWTH_LIMIT
+      ? ''
+      : 'from ' +
+        baseline.rssKiB +
+        ' KiB at ' +
+        baseline.t +
+        ' s to ' +
+        peak +
+        ' KiB (+' +
+        (growth * 100).toFixed(1) +
+        '%)',
+  ],
 ];
 
 const title = 'soak on ' + runtime.id + ' (' + where + '), ' + seconds + ' s at ' + rate + ' req/s';
-const subtitle = count.sent + ' sent, ' + count.documented + ' answered as documented, worker RSS ' + (growth >= 0 ? '+' : '')
-  + (growth * 100).toFixed(1) + '% after warm-up';
+const subtitle =
+  count.sent +
+  ' sent, ' +
+  count.documented +
+  ' answered as documented, worker RSS ' +
+  (growth >= 0 ? '+' : '') +
+  (growth * 100).toFixed(1) +
+  '% after warm-up';
 const results = join(ROOT, 'test-results');
 mkdirSync(results, { recursive: true });
-writeFileSync(join(results, 'soak-' + runtime.id + '.svg'), soakSvg({ title, subtitle, samples, warmup, down: outages, seconds }));
-writeFileSync(join(results, 'soak-' + runtime.id + '.json'), JSON.stringify({ runtime: runtime.id, where, seconds, rate, warmup, outages, count, growth, baselineKiB: baseline.rssKiB, peakKiB: peak, connections, longest, samples }, null, 1) + '\n');
+writeFileSync(
+  join(results, 'soak-' + runtime.id + '.svg'),
+  soakSvg({ title, subtitle, samples, warmup, down: outages, seconds }),
+);
+writeFileSync(
+  join(results, 'soak-' + runtime.id + '.json'),
+  JSON.stringify(
+    {
+      runtime: runtime.id,
+      where,
+      seconds,
+      rate,
+      warmup,
+      outages,
+      count,
+      growth,
+      baselineKiB: baseline.rssKiB,
+      peakKiB: peak,
+      connections,
+      longest,
+      samples,
+    },
+    null,
+    1,
+  ) + '\n',
+);
 
 await nginx.stop();
 for (const u of Object.values(upstreams)) await u.close();
@@ -345,9 +613,36 @@ for (const [name, wrong] of CHECKS) {
   console.log('  ' + (wrong ? 'FAIL ' : 'ok   ') + name + (wrong ? ': ' + wrong : ''));
   if (wrong) failed = true;
 }
-console.log('  ' + count.late + ' times the sender waited for one of ' + MAX_IN_FLIGHT + ' slots; ' + count.unavailable + ' answered 503 temporarily_unavailable while ' + DOWN_REGION + ' was down; ' + connections
-  + ' keepalive connections, up to ' + longest + ' requests on one; RSS ' + (baseline.rssKiB / 1024).toFixed(2) + ' MB at warm-up end, peak '
-  + (peak / 1024).toFixed(2) + ' MB; plot test-results/soak-' + runtime.id + '.svg');
-console.log('soak: ' + count.sent + ' sent, ' + count.documented + ' answered as documented, worker RSS ' + (growth >= 0 ? '+' : '')
-  + (growth * 100).toFixed(1) + '% after warm-up' + (failed ? ' (FAILED)' : ''));
+console.log(
+  '  ' +
+    count.late +
+    ' times the sender waited for one of ' +
+    MAX_IN_FLIGHT +
+    ' slots; ' +
+    count.unavailable +
+    ' answered 503 temporarily_unavailable while ' +
+    DOWN_REGION +
+    ' was down; ' +
+    connections +
+    ' keepalive connections, up to ' +
+    longest +
+    ' requests on one; RSS ' +
+    (baseline.rssKiB / 1024).toFixed(2) +
+    ' MB at warm-up end, peak ' +
+    (peak / 1024).toFixed(2) +
+    ' MB; plot test-results/soak-' +
+    runtime.id +
+    '.svg',
+);
+console.log(
+  'soak: ' +
+    count.sent +
+    ' sent, ' +
+    count.documented +
+    ' answered as documented, worker RSS ' +
+    (growth >= 0 ? '+' : '') +
+    (growth * 100).toFixed(1) +
+    '% after warm-up' +
+    (failed ? ' (FAILED)' : ''),
+);
 process.exitCode = failed ? 1 : 0;

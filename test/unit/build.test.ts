@@ -36,7 +36,7 @@ describe('the njs bundle', function () {
     ['for...of', 'let n = 0; for (const x of [1]) { n += x; } export default n;', /for-of/],
     ['a class', 'class A {} export default A;', /class/i],
     ['a default argument', 'function f(a = 1) { return a; } export default f;', /default/],
-  ])('refuses %s with esbuild\'s message', async function (_what, source, message) {
+  ])("refuses %s with esbuild's message", async function (_what, source, message) {
     await expect(bundleForNjs(entry(source))).rejects.toThrow(message);
   });
 
@@ -57,7 +57,9 @@ describe('the njs bundle', function () {
   });
 
   it('lowers what njs lacks but esbuild can rewrite (optional chaining, catch without binding)', async function () {
-    const code: string = await bundleForNjs(entry('const o: any = {}; let v; try { v = o?.a?.b; } catch { v = 1; } export default v;'));
+    const code: string = await bundleForNjs(
+      entry('const o: any = {}; let v; try { v = o?.a?.b; } catch { v = 1; } export default v;'),
+    );
     expect(code).not.toContain('?.');
     expect(code).toMatch(/catch \(\w+\)/);
   });

@@ -10,14 +10,21 @@ function lookup(vars: Record<string, string>): Record<string, string> {
 describe('configuration from prefixed nginx variables', function () {
   it('names every setting $region_router_<snake_case of its name>', function () {
     for (const name of Object.keys(SETTINGS) as SettingName[]) {
-      const snake = name.replace(/[A-Z]/g, function (c) { return '_' + c.toLowerCase(); });
+      const snake = name.replace(/[A-Z]/g, function (c) {
+        return '_' + c.toLowerCase();
+      });
       expect(SETTINGS[name].variable).toBe('region_router_' + snake);
     }
   });
 
   it('reads one setting alone, so a request reads only those it needs', function () {
     const asked: string[] = [];
-    const vars = new Proxy({} as Record<string, string | undefined>, { get(_t, variable: string) { asked.push(variable); return variable === 'region_router_claim' ? 'region' : undefined; } });
+    const vars = new Proxy({} as Record<string, string | undefined>, {
+      get(_t, variable: string) {
+        asked.push(variable);
+        return variable === 'region_router_claim' ? 'region' : undefined;
+      },
+    });
     const value = readSetting(vars, 'claim');
     expect(value).toBe('region');
     expect(asked).toEqual(['region_router_claim']);
@@ -27,23 +34,31 @@ describe('configuration from prefixed nginx variables', function () {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
     const table = settingsTable();
     expect(readme, 'README.md: paste `node build/settings-table.mjs` output between the settings markers').toContain(
-      '<!-- settings:start -->\n' + table + '\n<!-- settings:end -->');
+      '<!-- settings:start -->\n' + table + '\n<!-- settings:end -->',
+    );
     for (const s of NGINX_SETTINGS) expect(table).toContain('`$' + s.variable + '`');
   });
 
   it('fills documented defaults', function () {
     expect(readConfig(lookup({ region_router_default_region: 'eu' }))).toEqual({
-      defaultRegion: 'eu', claim: 'zone', maxTokenBytes: 16384, continueAt: '@region_router_proxy',
+      defaultRegion: 'eu',
+      claim: 'zone',
+      maxTokenBytes: 16384,
+      continueAt: '@region_router_proxy',
     });
   });
 
   it('reads every option', function () {
-    expect(readConfig(lookup({
-      region_router_default_region: 'us',
-      region_router_claim: 'region',
-      region_router_max_token_bytes: '4096',
-      region_router_continue_at: '@idsvr',
-    }))).toEqual({ defaultRegion: 'us', claim: 'region', maxTokenBytes: 4096, continueAt: '@idsvr' });
+    expect(
+      readConfig(
+        lookup({
+          region_router_default_region: 'us',
+          region_router_claim: 'region',
+          region_router_max_token_bytes: '4096',
+          region_router_continue_at: '@idsvr',
+        }),
+      ),
+    ).toEqual({ defaultRegion: 'us', claim: 'region', maxTokenBytes: 4096, continueAt: '@idsvr' });
   });
 
   it('treats an empty variable as unset', function () {
@@ -51,7 +66,9 @@ describe('configuration from prefixed nginx variables', function () {
   });
 
   it('names the variable when a required one is missing', function () {
-    expect(function () { readConfig(lookup({})); }).toThrow(/^\$region_router_default_region is not set/);
+    expect(function () {
+      readConfig(lookup({}));
+    }).toThrow(/^\$region_router_default_region is not set/);
   });
 
   it.each([
@@ -65,6 +82,8 @@ describe('configuration from prefixed nginx variables', function () {
   ])('rejects %s = %j with an error naming it', function (name, value, message) {
     const vars: Record<string, string> = { region_router_default_region: 'eu' };
     vars[name] = value;
-    expect(function () { readConfig(lookup(vars)); }).toThrow(message);
+    expect(function () {
+      readConfig(lookup(vars));
+    }).toThrow(message);
   });
 });

@@ -13,29 +13,64 @@ const US = wrapped({ zone: 'us' });
 describe('fast paths decide as the general ones', function () {
   it('isRegionName is REGION_NAME.test', function () {
     const regionish = fc.stringMatching(/^[A-Za-z0-9_.:-]{0,70}$/);
-    fc.assert(fc.property(fc.oneof(regionish, fc.string({ maxLength: 70 })), function (s) {
-      expect(isRegionName(s)).toBe(REGION_NAME.test(s));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.oneof(regionish, fc.string({ maxLength: 70 })), function (s) {
+        expect(isRegionName(s)).toBe(REGION_NAME.test(s));
+      }),
+      { numRuns: 2000 },
+    );
     for (const s of ['', 'a', '-a', '_a', 'a-', 'a_', 'a'.repeat(63), 'a'.repeat(64), 'eu\n', 'é']) {
       expect(isRegionName(s)).toBe(REGION_NAME.test(s));
     }
   });
 
   it('firstTokenField finds the field parseForm and tokenFields find, or leaves the body to them', function () {
-    const name = fc.constantFrom('grant_type', 'code', 'refresh_token', 'subject_token', 'actor_token', 'token', 'access_token',
-      'id_token_hint', 'client_id', 'redirect_uri', '%63ode', 'code+', 'grant%5Ftype', '', 'c%ZZ');
-    const value = fc.constantFrom('authorization_code', 'refresh_token', 'urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange',
-      'client_credentials', US, 'a%2Bb', '', '%zz', 'x+y');
-    const pair = fc.oneof(fc.tuple(name, value).map(function (t) { return t[0] + '=' + t[1]; }), name);
-    fc.assert(fc.property(fc.array(pair, { maxLength: 7 }), function (pairs) {
-      const body = pairs.join('&');
-      const fast = firstTokenField(body);
-      if (fast === undefined) return;
-      const form = parseForm(body);
-      const fields = tokenFields(form);
-      expect(fields[0]).toBe(fast.field);
-      expect(form.encoded(fast.field)).toBe(fast.encoded);
-    }), { numRuns: 20000 });
+    const name = fc.constantFrom(
+      'grant_type',
+      'code',
+      'refresh_token',
+      'subject_token',
+      'actor_token',
+      'token',
+      'access_token',
+      'id_token_hint',
+      'client_id',
+      'redirect_uri',
+      '%63ode',
+      'code+',
+      'grant%5Ftype',
+      '',
+      'c%ZZ',
+    );
+    const value = fc.constantFrom(
+      'authorization_code',
+      'refresh_token',
+      'urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange',
+      'client_credentials',
+      US,
+      'a%2Bb',
+      '',
+      '%zz',
+      'x+y',
+    );
+    const pair = fc.oneof(
+      fc.tuple(name, value).map(function (t) {
+        return t[0] + '=' + t[1];
+      }),
+      name,
+    );
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 7 }), function (pairs) {
+        const body = pairs.join('&');
+        const fast = firstTokenField(body);
+        if (fast === undefined) return;
+        const form = parseForm(body);
+        const fields = tokenFields(form);
+        expect(fields[0]).toBe(fast.field);
+        expect(form.encoded(fast.field)).toBe(fast.encoded);
+      }),
+      { numRuns: 20000 },
+    );
     expect(firstTokenField('grant_type=authorization_code&code=' + US)).toEqual({ field: 'code', encoded: US });
     expect(firstTokenField('code=' + US + '&grant_type=authorization_code')).toEqual({ field: 'code', encoded: US });
     expect(firstTokenField('token=' + US)).toEqual({ field: 'token', encoded: US });
@@ -45,14 +80,23 @@ describe('fast paths decide as the general ones', function () {
 
   it('readPayloadClaim reads what readRegionClaim reads once the header and signature are base64url', function () {
     const payloads = fc.oneof(
-      fc.jsonValue().map(function (v) { return JSON.stringify(v); }),
-      fc.record({ zone: fc.oneof(fc.string(), fc.constantFrom('eu', 'us', '')), other: fc.jsonValue() }).map(function (o) { return JSON.stringify(o); }),
+      fc.jsonValue().map(function (v) {
+        return JSON.stringify(v);
+      }),
+      fc
+        .record({ zone: fc.oneof(fc.string(), fc.constantFrom('eu', 'us', '')), other: fc.jsonValue() })
+        .map(function (o) {
+          return JSON.stringify(o);
+        }),
       fc.string(),
     );
-    fc.assert(fc.property(payloads, function (text) {
-      const segment = Buffer.from(text).toString('base64url');
-      const token = 'eyJhbGciOiJSUzI1NiJ9.' + segment + '.c2ln';
-      expect(readPayloadClaim(segment, 'zone')).toEqual(readRegionClaim(token, 'zone', 1 << 20));
-    }), { numRuns: 5000 });
+    fc.assert(
+      fc.property(payloads, function (text) {
+        const segment = Buffer.from(text).toString('base64url');
+        const token = 'eyJhbGciOiJSUzI1NiJ9.' + segment + '.c2ln';
+        expect(readPayloadClaim(segment, 'zone')).toEqual(readRegionClaim(token, 'zone', 1 << 20));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -40,7 +40,10 @@ describe('wrapped token decoding', function () {
     ['a JSON number', '42'],
     ['JSON null', 'null'],
   ])('refuses a payload that is %s', function (_what, payload) {
-    expect(readRegionClaim(wrapped(payload), 'zone', MAX)).toEqual({ ok: false, reason: 'has a payload that is not a JSON object' });
+    expect(readRegionClaim(wrapped(payload), 'zone', MAX)).toEqual({
+      ok: false,
+      reason: 'has a payload that is not a JSON object',
+    });
   });
 
   it.each([
@@ -56,18 +59,30 @@ describe('wrapped token decoding', function () {
 
   it('refuses a missing claim, and does not find claims on the prototype', function () {
     expect(readRegionClaim(wrapped({ sub: 'x' }), 'zone', MAX)).toEqual({ ok: false, reason: 'has no region claim' });
-    expect(readRegionClaim(wrapped({ sub: 'x' }), 'constructor', MAX)).toEqual({ ok: false, reason: 'has no region claim' });
+    expect(readRegionClaim(wrapped({ sub: 'x' }), 'constructor', MAX)).toEqual({
+      ok: false,
+      reason: 'has no region claim',
+    });
   });
 
   it('bounds the size before decoding', function () {
     const token = wrapped({ zone: 'eu', pad: 'x'.repeat(20000) });
-    expect(readRegionClaim(token, 'zone', MAX)).toEqual({ ok: false, reason: 'is longer than $region_router_max_token_bytes' });
+    expect(readRegionClaim(token, 'zone', MAX)).toEqual({
+      ok: false,
+      reason: 'is longer than $region_router_max_token_bytes',
+    });
     expect(readRegionClaim(token, 'zone', 65536)).toEqual({ ok: true, region: 'eu' });
   });
 
   it('never puts token content in a reason', function () {
     const marker = 'SECRETMARKER';
-    const tokens = [marker, marker + '.x.y', wrapped(marker), wrapped({ zone: { marker } }), wrapped({ zone: marker }) + '.z'];
+    const tokens = [
+      marker,
+      marker + '.x.y',
+      wrapped(marker),
+      wrapped({ zone: { marker } }),
+      wrapped({ zone: marker }) + '.z',
+    ];
     for (const t of tokens) {
       const r = readRegionClaim(t, 'zone', MAX);
       expect(r.ok ? '' : r.reason).not.toContain(marker);

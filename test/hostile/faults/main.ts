@@ -11,20 +11,47 @@ import { gatewayPrefixStem } from '../../harness/run-resources.mjs';
 import { Gateway, GatewayOptions, startGateway } from '../gateway';
 import { exchange, inParallel, Message, serialise } from '../wire';
 
-export interface FaultResult { name: string; ok: boolean; detail?: string }
+export interface FaultResult {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
 
-interface Answer { status: number; upstream?: string; json?: Record<string, unknown>; body: string; ms: number; error?: string; retryAfter?: string }
+interface Answer {
+  status: number;
+  upstream?: string;
+  json?: Record<string, unknown>;
+  body: string;
+  ms: number;
+  error?: string;
+  retryAfter?: string;
+}
 
 const FORM = 'application/x-www-form-urlencoded';
 
 async function send(port: number, path: string, init: RequestInit = {}): Promise<Answer> {
   const t0 = Date.now();
   try {
-    const res = await fetch('http://127.0.0.1:' + port + path, { redirect: 'manual', signal: AbortSignal.timeout(60000), ...init });
+    const res = await fetch('http://127.0.0.1:' + port + path, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(60000),
+      ...init,
+    });
     const body = await res.text();
     let json: Record<string, unknown> | undefined;
-    try { json = JSON.parse(body); } catch { json = undefined; }
-    return { status: res.status, upstream: res.headers.get('x-upstream') ?? undefined, json, body, ms: Date.now() - t0, retryAfter: res.headers.get('retry-after') ?? undefined };
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = undefined;
+    }
+    return {
+      status: res.status,
+      upstream: res.headers.get('x-upstream') ?? undefined,
+      json,
+      body,
+      ms: Date.now() - t0,
+      retryAfter: res.headers.get('retry-after') ?? undefined,
+    };
   } catch (e) {
     return { status: 0, body: '', ms: Date.now() - t0, error: String((e as Error).cause ?? e) };
   }
@@ -49,52 +76,132 @@ interface Traffic {
 async function sendRaw(port: number, m: Message): Promise<Answer> {
   const t0 = Date.now();
   const r = await exchange(port, serialise(m, '127.0.0.1:' + port), 60000);
-  return { status: r.status, upstream: r.headers['x-upstream'], body: r.body.toString('utf8'), ms: Date.now() - t0, error: r.error };
+  return {
+    status: r.status,
+    upstream: r.headers['x-upstream'],
+    body: r.body.toString('utf8'),
+    ms: Date.now() - t0,
+    error: r.error,
+  };
 }
 
 async function trafficFor(region: string): Promise<Traffic[]> {
   const token = await mintWrappedToken({ zone: region });
   return [
-    { region, kind: 'browser GET', service: 'identity', token,
-      send: function (gw, n) { return send(gw.identityPort, '/oauth/authorize?n=' + n, { headers: { cookie: 'zone=' + region } }); },
-      raw: function (gw, n) { return sendRaw(gw.identityPort, { method: 'GET', target: '/oauth/authorize?n=' + n, headers: [['Cookie', 'zone=' + region]] }); } },
-    { region, kind: 'token POST', service: 'identity', token,
-      send: function (gw, n) { return send(gw.identityPort, '/oauth/token', { method: 'POST', headers: { 'content-type': FORM }, body: tokenRequest(token, n) }); },
-      raw: function (gw, n) { return sendRaw(gw.identityPort, { method: 'POST', target: '/oauth/token', headers: [['Content-Type', FORM]], body: tokenRequest(token, n) }); } },
-    { region, kind: 'API GET', service: 'api', token,
-      send: function (gw, n) { return send(gw.apiPort, '/accounts/me?n=' + n, { headers: { authorization: 'Bearer ' + token } }); },
-      raw: function (gw, n) { return sendRaw(gw.apiPort, { method: 'GET', target: '/accounts/me?n=' + n, headers: [['Authorization', 'Bearer ' + token]] }); } },
+    {
+      region,
+      kind: 'browser GET',
+      service: 'identity',
+      token,
+      send: function (gw, n) {
+        return send(gw.identityPort, '/oauth/authorize?n=' + n, { headers: { cookie: 'zone=' + region } });
+      },
+      raw: function (gw, n) {
+        return sendRaw(gw.identityPort, {
+          method: 'GET',
+          target: '/oauth/authorize?n=' + n,
+          headers: [['Cookie', 'zone=' + region]],
+        });
+      },
+    },
+    {
+      region,
+      kind: 'token POST',
+      service: 'identity',
+      token,
+      send: function (gw, n) {
+        return send(gw.identityPort, '/oauth/token', {
+          method: 'POST',
+          headers: { 'content-type': FORM },
+          body: tokenRequest(token, n),
+        });
+      },
+      raw: function (gw, n) {
+        return sendRaw(gw.identityPort, {
+          method: 'POST',
+          target: '/oauth/token',
+          headers: [['Content-Type', FORM]],
+          body: tokenRequest(token, n),
+        });
+      },
+    },
+    {
+      region,
+      kind: 'API GET',
+      service: 'api',
+      token,
+      send: function (gw, n) {
+        return send(gw.apiPort, '/accounts/me?n=' + n, { headers: { authorization: 'Bearer ' + token } });
+      },
+      raw: function (gw, n) {
+        return sendRaw(gw.apiPort, {
+          method: 'GET',
+          target: '/accounts/me?n=' + n,
+          headers: [['Authorization', 'Bearer ' + token]],
+        });
+      },
+    },
   ];
 }
 
 /** The documented answer of a region whose upstream is unreachable. */
 function isUnavailable(a: Answer): string | undefined {
-  if (a.status !== 503) return 'expected 503, got ' + a.status + (a.upstream ? ' from ' + a.upstream : '') + ' ' + (a.error ?? a.body.slice(0, 80));
-  if (!a.json || a.json.error !== 'temporarily_unavailable') return 'expected {"error":"temporarily_unavailable"}, got ' + a.body.slice(0, 80);
+  if (a.status !== 503)
+    return (
+      'expected 503, got ' +
+      a.status +
+      (a.upstream ? ' from ' + a.upstream : '') +
+      ' ' +
+      (a.error ?? a.body.slice(0, 80))
+    );
+  if (!a.json || a.json.error !== 'temporarily_unavailable')
+    return 'expected {"error":"temporarily_unavailable"}, got ' + a.body.slice(0, 80);
   if (a.retryAfter === undefined) return 'no Retry-After header';
   return undefined;
 }
 
 function servedBy(a: Answer, key: string): string | undefined {
-  return a.status === 200 && a.upstream === key ? undefined : 'expected 200 from ' + key + ', got ' + a.status + ' ' + (a.upstream ?? a.error ?? a.body.slice(0, 80));
+  return a.status === 200 && a.upstream === key
+    ? undefined
+    : 'expected 200 from ' + key + ', got ' + a.status + ' ' + (a.upstream ?? a.error ?? a.body.slice(0, 80));
 }
 
 /** Checks a list of (answer, verdict) and folds them into one result. */
 function verdict(name: string, problems: (string | undefined)[], detail: string): FaultResult {
-  const real = problems.filter(function (p): p is string { return p !== undefined; });
+  const real = problems.filter(function (p): p is string {
+    return p !== undefined;
+  });
   return { name, ok: real.length === 0, detail: real.length ? real.length + ' problems, first: ' + real[0] : detail };
 }
 
 /** Where a fault run's gateways run, and the directory of its edited snippet copies. */
-interface Run { runtime: Runtime; runId: string; edits: string }
+interface Run {
+  runtime: Runtime;
+  runId: string;
+  edits: string;
+}
 
 type FaultOptions = Omit<GatewayOptions, 'runtime' | 'runId' | 'name' | 'readable'>;
 
 async function withGateway<T>(at: Run, opts: FaultOptions, run: (gw: Gateway) => Promise<T>): Promise<T> {
-  const gw = await startGateway({ ...opts, runtime: at.runtime, runId: at.runId, name: 'faults', readable: [at.edits] });
+  const gw = await startGateway({
+    ...opts,
+    runtime: at.runtime,
+    runId: at.runId,
+    name: 'faults',
+    readable: [at.edits],
+  });
   try {
     const result = await run(gw);
-    if (process.env.FAULTS_DUMP) writeFileSync(process.env.FAULTS_DUMP + '.' + at.runtime.id + '.' + run.name, gw.nginx.errorLog() + '\n=== access\n' + gw.nginx.accessLog() + '\n=== conf\n' + readFileSync(join(gw.nginx.prefix, 'nginx.conf'), 'utf8'));
+    if (process.env.FAULTS_DUMP)
+      writeFileSync(
+        process.env.FAULTS_DUMP + '.' + at.runtime.id + '.' + run.name,
+        gw.nginx.errorLog() +
+          '\n=== access\n' +
+          gw.nginx.accessLog() +
+          '\n=== conf\n' +
+          readFileSync(join(gw.nginx.prefix, 'nginx.conf'), 'utf8'),
+      );
     // connect() and timeout errors are what these tests provoke: only worse means nginx or njs broke
     const crashes = brokenLines(gw.nginx.errorLog(), 'alert');
     if (crashes.length) throw new Error('nginx or njs broke: ' + crashes[0]);
@@ -108,12 +215,21 @@ async function withGateway<T>(at: Run, opts: FaultOptions, run: (gw: Gateway) =>
 async function mixed(gw: Gateway, traffic: Traffic[], rounds: number, width = 8): Promise<{ t: Traffic; a: Answer }[]> {
   const jobs: Traffic[] = [];
   for (let i = 0; i < rounds; i++) jobs.push(...traffic);
-  const answers = await inParallel(jobs, width, function (t, i) { return t.send(gw, i); });
-  return jobs.map(function (t, i) { return { t, a: answers[i] }; });
+  const answers = await inParallel(jobs, width, function (t, i) {
+    return t.send(gw, i);
+  });
+  return jobs.map(function (t, i) {
+    return { t, a: answers[i] };
+  });
 }
 
 function accessLines(gw: Gateway, pattern: RegExp): string[] {
-  return gw.nginx.accessLog().split('\n').filter(function (l) { return pattern.test(l); });
+  return gw.nginx
+    .accessLog()
+    .split('\n')
+    .filter(function (l) {
+      return pattern.test(l);
+    });
 }
 
 /**
@@ -134,11 +250,23 @@ function withSnippet(at: Run, name: string, edit: (text: string) => string): (co
 }
 
 /** Timeouts shorter than the shipped ones, so the timeout tests do not wait that long. */
-function readTimeout2s(at: Run) { return withSnippet(at, 'unavailable.conf', function (t) { return t.replace('proxy_read_timeout 30s;', 'proxy_read_timeout 2s;'); }); }
-function connectTimeout1s(at: Run) { return withSnippet(at, 'unavailable.conf', function (t) { return t.replace('proxy_connect_timeout 3s;', 'proxy_connect_timeout 1s;'); }); }
+function readTimeout2s(at: Run) {
+  return withSnippet(at, 'unavailable.conf', function (t) {
+    return t.replace('proxy_read_timeout 30s;', 'proxy_read_timeout 2s;');
+  });
+}
+function connectTimeout1s(at: Run) {
+  return withSnippet(at, 'unavailable.conf', function (t) {
+    return t.replace('proxy_connect_timeout 3s;', 'proxy_connect_timeout 1s;');
+  });
+}
 
 /** The failover opt-in for us on the identity gateway only, as regions.conf documents it. */
-function allowUsToFailOverToEu(at: Run) { return withSnippet(at, 'regions.conf', function (t) { return t.replace('# identity:us  idsvr_eu;', 'identity:us  idsvr_eu;'); }); }
+function allowUsToFailOverToEu(at: Run) {
+  return withSnippet(at, 'regions.conf', function (t) {
+    return t.replace('# identity:us  idsvr_eu;', 'identity:us  idsvr_eu;');
+  });
+}
 
 async function regionDown(at: Run): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
@@ -147,68 +275,156 @@ async function regionDown(at: Run): Promise<FaultResult[]> {
     const out: FaultResult[] = [];
     // Warm up: keepalive connections to every upstream exist when us goes down.
     const warm = await mixed(gw, eu.concat(us), 3);
-    out.push(verdict('both regions up: every request reaches its home region', warm.map(function (x) { return servedBy(x.a, x.t.region + '/' + x.t.service); }), warm.length + ' requests'));
+    out.push(
+      verdict(
+        'both regions up: every request reaches its home region',
+        warm.map(function (x) {
+          return servedBy(x.a, x.t.region + '/' + x.t.service);
+        }),
+        warm.length + ' requests',
+      ),
+    );
 
     const euSeen = [gw.upstreams['eu/identity'], gw.upstreams['eu/api']];
-    const before = euSeen.map(function (u) { return u.seen.length; });
+    const before = euSeen.map(function (u) {
+      return u.seen.length;
+    });
     await gw.stopUpstream('us/identity');
     await gw.stopUpstream('us/api');
     const down = await mixed(gw, eu.concat(us), 20);
     const problems = down.map(function (x) {
       return x.t.region === 'us' ? isUnavailable(x.a) : servedBy(x.a, 'eu/' + x.t.service);
     });
-    const slowest = Math.max(...down.filter(function (x) { return x.t.region === 'us'; }).map(function (x) { return x.a.ms; }));
+    const slowest = Math.max(
+      ...down
+        .filter(function (x) {
+          return x.t.region === 'us';
+        })
+        .map(function (x) {
+          return x.a.ms;
+        }),
+    );
     // within the configured connect timeout (3s): a refused connection fails at once
     if (slowest > 3000 + 2000) problems.push('a us user waited ' + slowest + ' ms for the 503 (connect timeout 3 s)');
-    out.push(verdict('us stopped: us users get 503 temporarily_unavailable, eu users unaffected', problems,
-      down.length + ' requests; us answered 503 in <= ' + slowest + ' ms; eu all 200'));
+    out.push(
+      verdict(
+        'us stopped: us users get 503 temporarily_unavailable, eu users unaffected',
+        problems,
+        down.length + ' requests; us answered 503 in <= ' + slowest + ' ms; eu all 200',
+      ),
+    );
 
     // Data sovereignty: nothing of us reached eu, and no log line claims a failover.
-    const leaked = euSeen.flatMap(function (u, i) { return u.seen.slice(before[i]); }).filter(function (r) {
-      const headers = JSON.stringify(r.rawHeaders);
-      return headers.includes('zone=us') || headers.includes(us[0].token) || Buffer.from(r.bodyBase64, 'base64').toString().includes(us[0].token);
-    });
+    const leaked = euSeen
+      .flatMap(function (u, i) {
+        return u.seen.slice(before[i]);
+      })
+      .filter(function (r) {
+        const headers = JSON.stringify(r.rawHeaders);
+        return (
+          headers.includes('zone=us') ||
+          headers.includes(us[0].token) ||
+          Buffer.from(r.bodyBase64, 'base64').toString().includes(us[0].token)
+        );
+      });
     const failovers = accessLines(gw, /failover=(?!-)/);
     const logged503 = accessLines(gw, /" 503 \d+ region=us source=(cookie|code|bearer) .* failover=-$/);
     // Nothing a client sent in headers or body reaches the error log, though every us request logged a
     // connect() error. The query is another matter: nginx quotes the request line, so the shipped example
     // gives the end-session endpoint (/logout) an error log at crit. The control path shows the quote.
     const hint = us[0].token;
-    const logout = await Promise.all([0, 1, 2].map(function (n) { return send(gw.identityPort, '/logout?n=' + n + '&id_token_hint=' + hint); }));
+    const logout = await Promise.all(
+      [0, 1, 2].map(function (n) {
+        return send(gw.identityPort, '/logout?n=' + n + '&id_token_hint=' + hint);
+      }),
+    );
     const errorsBefore = gw.nginx.errorLog();
     const control = await send(gw.identityPort, '/elsewhere?id_token_hint=' + hint);
     const errorsAfter = gw.nginx.errorLog();
     const sig = hint.slice(-32);
-    out.push(verdict('region down: no token or cookie in the error log; /logout keeps id_token_hint out', logout.map(isUnavailable).concat([
-      isUnavailable(control),
-      errorsBefore.includes(sig) ? 'the error log holds a us token (header, body or /logout query)' : undefined,
-      errorsBefore.includes('zone=us') ? 'the error log holds a cookie' : undefined,
-      errorsAfter.slice(errorsBefore.length).includes(sig) ? undefined : 'control: expected nginx to quote the id_token_hint of /elsewhere (the check would be blind otherwise)',
-    ]), (down.length / 2 + 3) + ' failed us requests: 0 error-log lines hold their bearer token, body or cookie; /logout hint kept out (crit); control path /elsewhere quoted by nginx at [error]'));
+    out.push(
+      verdict(
+        'region down: no token or cookie in the error log; /logout keeps id_token_hint out',
+        logout
+          .map(isUnavailable)
+          .concat([
+            isUnavailable(control),
+            errorsBefore.includes(sig) ? 'the error log holds a us token (header, body or /logout query)' : undefined,
+            errorsBefore.includes('zone=us') ? 'the error log holds a cookie' : undefined,
+            errorsAfter.slice(errorsBefore.length).includes(sig)
+              ? undefined
+              : 'control: expected nginx to quote the id_token_hint of /elsewhere (the check would be blind otherwise)',
+          ]),
+        down.length / 2 +
+          3 +
+          ' failed us requests: 0 error-log lines hold their bearer token, body or cookie; /logout hint kept out (crit); control path /elsewhere quoted by nginx at [error]',
+      ),
+    );
 
-    out.push(verdict('no silent fallback: no us request reached eu, none marked as failover', [
-      leaked.length ? leaked.length + ' us requests reached eu' : undefined,
-      failovers.length ? failovers.length + ' access-log lines show a failover: ' + failovers[0] : undefined,
-      logged503.length !== 60 ? 'expected 60 access-log lines "503 region=us ... failover=-", found ' + logged503.length : undefined,
-    ], 'eu received 0 us requests; 60 log lines "503 region=us failover=-"'));
+    out.push(
+      verdict(
+        'no silent fallback: no us request reached eu, none marked as failover',
+        [
+          leaked.length ? leaked.length + ' us requests reached eu' : undefined,
+          failovers.length ? failovers.length + ' access-log lines show a failover: ' + failovers[0] : undefined,
+          logged503.length !== 60
+            ? 'expected 60 access-log lines "503 region=us ... failover=-", found ' + logged503.length
+            : undefined,
+        ],
+        'eu received 0 us requests; 60 log lines "503 region=us failover=-"',
+      ),
+    );
     return out;
   });
 }
 
 /** us is broken so that its users wait for a timeout: they get the 503 after it, eu is answered meanwhile. */
-async function slowRegion(at: Run, eu: Traffic[], us: Traffic[], fault: 'hang' | 'blackhole', edit: (conf: string) => string, timeoutMs: number, name: string): Promise<FaultResult> {
+async function slowRegion(
+  at: Run,
+  eu: Traffic[],
+  us: Traffic[],
+  fault: 'hang' | 'blackhole',
+  edit: (conf: string) => string,
+  timeoutMs: number,
+  name: string,
+): Promise<FaultResult> {
   return withGateway(at, { faulty: { 'us/identity': fault, 'us/api': fault }, edit }, async function (gw) {
-    const usAnswers = Promise.all(us.map(function (t, i) { return t.send(gw, i); }));
+    const usAnswers = Promise.all(
+      us.map(function (t, i) {
+        return t.send(gw, i);
+      }),
+    );
     const euDuring = await mixed(gw, eu, 5);
     const usAll = await usAnswers;
-    const problems: (string | undefined)[] = usAll.map(isUnavailable).concat(euDuring.map(function (x) { return servedBy(x.a, 'eu/' + x.t.service); }));
+    const problems: (string | undefined)[] = usAll.map(isUnavailable).concat(
+      euDuring.map(function (x) {
+        return servedBy(x.a, 'eu/' + x.t.service);
+      }),
+    );
     for (const a of usAll) {
-      if (a.ms < timeoutMs * 0.75 || a.ms > timeoutMs + 3000) problems.push('us answered after ' + a.ms + ' ms; the timeout is ' + timeoutMs + ' ms');
+      if (a.ms < timeoutMs * 0.75 || a.ms > timeoutMs + 3000)
+        problems.push('us answered after ' + a.ms + ' ms; the timeout is ' + timeoutMs + ' ms');
     }
-    const euSlowest = Math.max(...euDuring.map(function (x) { return x.a.ms; }));
-    if (euSlowest >= timeoutMs * 0.75) problems.push('an eu request waited ' + euSlowest + ' ms behind the broken us upstream');
-    return verdict(name + ': us 503 after the timeout, eu answered meanwhile', problems,
-      'us 503 after ' + usAll.map(function (a) { return a.ms; }).join('/') + ' ms; eu answered in <= ' + euSlowest + ' ms meanwhile');
+    const euSlowest = Math.max(
+      ...euDuring.map(function (x) {
+        return x.a.ms;
+      }),
+    );
+    if (euSlowest >= timeoutMs * 0.75)
+      problems.push('an eu request waited ' + euSlowest + ' ms behind the broken us upstream');
+    return verdict(
+      name + ': us 503 after the timeout, eu answered meanwhile',
+      problems,
+      'us 503 after ' +
+        usAll
+          .map(function (a) {
+            return a.ms;
+          })
+          .join('/') +
+        ' ms; eu answered in <= ' +
+        euSlowest +
+        ' ms meanwhile',
+    );
   });
 }
 
@@ -216,14 +432,40 @@ async function refusedAndTimeout(at: Run): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
   const us = await trafficFor('us');
   const out: FaultResult[] = [];
-  out.push(await withGateway(at, { faulty: { 'us/identity': 'refuse', 'us/api': 'refuse' } }, async function (gw) {
-    const all = await mixed(gw, eu.concat(us), 5);
-    return verdict('us refuses connections from the start: us 503, eu unaffected', all.map(function (x) {
-      return x.t.region === 'us' ? isUnavailable(x.a) : servedBy(x.a, 'eu/' + x.t.service);
-    }), all.length + ' requests');
-  }));
-  out.push(await slowRegion(at, eu, us, 'blackhole', connectTimeout1s(at), 1000, 'us never accepts connections (proxy_connect_timeout 1s)'));
-  out.push(await slowRegion(at, eu, us, 'hang', readTimeout2s(at), 2000, 'us accepts and never answers (proxy_read_timeout 2s)'));
+  out.push(
+    await withGateway(at, { faulty: { 'us/identity': 'refuse', 'us/api': 'refuse' } }, async function (gw) {
+      const all = await mixed(gw, eu.concat(us), 5);
+      return verdict(
+        'us refuses connections from the start: us 503, eu unaffected',
+        all.map(function (x) {
+          return x.t.region === 'us' ? isUnavailable(x.a) : servedBy(x.a, 'eu/' + x.t.service);
+        }),
+        all.length + ' requests',
+      );
+    }),
+  );
+  out.push(
+    await slowRegion(
+      at,
+      eu,
+      us,
+      'blackhole',
+      connectTimeout1s(at),
+      1000,
+      'us never accepts connections (proxy_connect_timeout 1s)',
+    ),
+  );
+  out.push(
+    await slowRegion(
+      at,
+      eu,
+      us,
+      'hang',
+      readTimeout2s(at),
+      2000,
+      'us accepts and never answers (proxy_read_timeout 2s)',
+    ),
+  );
   return out;
 }
 
@@ -244,17 +486,40 @@ async function failover(at: Run): Promise<FaultResult[]> {
     });
     // the failed-over token POST arrives byte for byte
     const intact = new RegExp('^grant_type=authorization_code&code=(' + eu[0].token + '|' + us[0].token + ')&n=\\d+$');
-    const posted = euIdentity.seen.slice(before).filter(function (r: { method: string; bodyBase64: string }) { return r.method === 'POST' && intact.test(Buffer.from(r.bodyBase64, 'base64').toString()); });
-    if (posted.length !== 5 + 5) problems.push('expected 10 intact token POSTs at eu (5 eu, 5 us failed over), found ' + posted.length);
+    const posted = euIdentity.seen.slice(before).filter(function (r: { method: string; bodyBase64: string }) {
+      return r.method === 'POST' && intact.test(Buffer.from(r.bodyBase64, 'base64').toString());
+    });
+    if (posted.length !== 5 + 5)
+      problems.push('expected 10 intact token POSTs at eu (5 eu, 5 us failed over), found ' + posted.length);
     const marked = accessLines(gw, /" 200 \d+ region=us source=(cookie|code) .* failover=idsvr_eu$/);
-    if (marked.length !== 10) problems.push('expected 10 access-log lines "200 region=us ... failover=idsvr_eu", found ' + marked.length);
-    out.push(verdict('failover allowed for us (identity only): us served by eu, marked failover=idsvr_eu; us API still 503', problems,
-      down.length + ' requests; 10 us identity requests failed over and were logged failover=idsvr_eu; 5 us API requests 503'));
+    if (marked.length !== 10)
+      problems.push('expected 10 access-log lines "200 region=us ... failover=idsvr_eu", found ' + marked.length);
+    out.push(
+      verdict(
+        'failover allowed for us (identity only): us served by eu, marked failover=idsvr_eu; us API still 503',
+        problems,
+        down.length +
+          ' requests; 10 us identity requests failed over and were logged failover=idsvr_eu; 5 us API requests 503',
+      ),
+    );
 
     await gw.stopUpstream('eu/identity');
-    const both = await mixed(gw, eu.concat(us).filter(function (t) { return t.service === 'identity'; }), 3);
-    out.push(verdict('failover target down too: 503 for both, no further hop; eu never fails over to us (not allowed)', both.map(function (x) { return isUnavailable(x.a); }),
-      both.length + ' identity requests answered 503'));
+    const both = await mixed(
+      gw,
+      eu.concat(us).filter(function (t) {
+        return t.service === 'identity';
+      }),
+      3,
+    );
+    out.push(
+      verdict(
+        'failover target down too: 503 for both, no further hop; eu never fails over to us (not allowed)',
+        both.map(function (x) {
+          return isUnavailable(x.a);
+        }),
+        both.length + ' identity requests answered 503',
+      ),
+    );
     return out;
   });
 }
@@ -280,12 +545,16 @@ async function loadWithReloads(gw: Gateway, traffic: Traffic[], total: number, k
     if (Date.now() > deadline) return { status: 0, body: '', ms: 0, error: 'not sent: deadline' } as Answer;
     const a = await (keepalive ? t.send(gw, i) : t.raw(gw, i));
     answered++;
-    if (reloads < 5 && answered >= total * 0.15 * (reloads + 1)) { gw.reload(); reloads++; }
+    if (reloads < 5 && answered >= total * 0.15 * (reloads + 1)) {
+      gw.reload();
+      reloads++;
+    }
     return a;
   });
   const reached = new Map<number, number>();
   for (const key of Object.keys(gw.upstreams)) {
-    for (const r of gw.upstreams[key].seen as { url: string; bodyBase64: string }[]) reached.set(requestNumber(r), (reached.get(requestNumber(r)) ?? 0) + 1);
+    for (const r of gw.upstreams[key].seen as { url: string; bodyBase64: string }[])
+      reached.set(requestNumber(r), (reached.get(requestNumber(r)) ?? 0) + 1);
   }
   return { jobs, answers, reloads, reached };
 }
@@ -302,51 +571,78 @@ function reloadProblems(gw: Gateway, reloads: number): (string | undefined)[] {
 async function reloadUnderLoad(at: Run): Promise<FaultResult[]> {
   const traffic = (await trafficFor('eu')).concat(await trafficFor('us'));
   const out: FaultResult[] = [];
-  out.push(await withGateway(at, {}, async function (gw) {
-    // One connection per request: every request nginx accepted must be answered, across reloads.
-    const total = 2000;
-    const run = await loadWithReloads(gw, traffic, total, false);
-    const problems = run.answers.map(function (a, i) { return servedBy(a, run.jobs[i].region + '/' + run.jobs[i].service); })
-      .concat(reloadProblems(gw, run.reloads));
-    return verdict('reload under load, fresh connections: ' + run.reloads + ' x SIGHUP during ' + total + ' requests: none lost', problems,
-      total + ' requests, all 200 from the home region');
-  }));
-  out.push(await withGateway(at, {}, async function (gw) {
-    // Keepalive clients: a reload closes idle keepalive connections; a request the client sent into one
-    // at that moment is never read by nginx (no answer, reached no upstream). HTTP/1.1 lets the client
-    // resend it (RFC 9112 9.3.1); nothing else may go wrong.
-    const total = 3000;
-    const run = await loadWithReloads(gw, traffic, total, true);
-    const problems: (string | undefined)[] = [];
-    let closedUnread = 0;
-    for (let i = 0; i < total; i++) {
-      const a = run.answers[i];
-      const t = run.jobs[i];
-      if (a.status === 0 && /other side closed|ECONNRESET|socket hang up/i.test(a.error ?? '') && !run.reached.has(i)) {
-        closedUnread++;
-        problems.push(servedBy(await t.send(gw, i), t.region + '/' + t.service));
-      } else {
-        problems.push(servedBy(a, t.region + '/' + t.service));
+  out.push(
+    await withGateway(at, {}, async function (gw) {
+      // One connection per request: every request nginx accepted must be answered, across reloads.
+      const total = 2000;
+      const run = await loadWithReloads(gw, traffic, total, false);
+      const problems = run.answers
+        .map(function (a, i) {
+          return servedBy(a, run.jobs[i].region + '/' + run.jobs[i].service);
+        })
+        .concat(reloadProblems(gw, run.reloads));
+      return verdict(
+        'reload under load, fresh connections: ' + run.reloads + ' x SIGHUP during ' + total + ' requests: none lost',
+        problems,
+        total + ' requests, all 200 from the home region',
+      );
+    }),
+  );
+  out.push(
+    await withGateway(at, {}, async function (gw) {
+      // Keepalive clients: a reload closes idle keepalive connections; a request the client sent into one
+      // at that moment is never read by nginx (no answer, reached no upstream). HTTP/1.1 lets the client
+      // resend it (RFC 9112 9.3.1); nothing else may go wrong.
+      const total = 3000;
+      const run = await loadWithReloads(gw, traffic, total, true);
+      const problems: (string | undefined)[] = [];
+      let closedUnread = 0;
+      for (let i = 0; i < total; i++) {
+        const a = run.answers[i];
+        const t = run.jobs[i];
+        if (
+          a.status === 0 &&
+          /other side closed|ECONNRESET|socket hang up/i.test(a.error ?? '') &&
+          !run.reached.has(i)
+        ) {
+          closedUnread++;
+          problems.push(servedBy(await t.send(gw, i), t.region + '/' + t.service));
+        } else {
+          problems.push(servedBy(a, t.region + '/' + t.service));
+        }
       }
-    }
-    const twice = Array.from(run.reached.entries()).filter(function (e) { return e[1] > 1; });
-    if (twice.length) problems.push(twice.length + ' requests reached an upstream twice');
-    problems.push(...reloadProblems(gw, run.reloads));
-    return verdict('reload under load, keepalive clients: ' + run.reloads + ' x SIGHUP during ' + total + ' requests: none lost', problems,
-      total + ' requests: ' + (total - closedUnread) + ' answered 200 from the home region; ' + closedUnread
-      + ' met a keepalive connection closed by the reload before nginx read them (reached no upstream) and were answered 200 when resent');
-  }));
+      const twice = Array.from(run.reached.entries()).filter(function (e) {
+        return e[1] > 1;
+      });
+      if (twice.length) problems.push(twice.length + ' requests reached an upstream twice');
+      problems.push(...reloadProblems(gw, run.reloads));
+      return verdict(
+        'reload under load, keepalive clients: ' + run.reloads + ' x SIGHUP during ' + total + ' requests: none lost',
+        problems,
+        total +
+          ' requests: ' +
+          (total - closedUnread) +
+          ' answered 200 from the home region; ' +
+          closedUnread +
+          ' met a keepalive connection closed by the reload before nginx read them (reached no upstream) and were answered 200 when resent',
+      );
+    }),
+  );
   return out;
 }
 
-export async function runFaults(print: (line: string) => void, runtime: Runtime, runId: string): Promise<FaultResult[]> {
+export async function runFaults(
+  print: (line: string) => void,
+  runtime: Runtime,
+  runId: string,
+): Promise<FaultResult[]> {
   const results: FaultResult[] = [];
   const at: Run = { runtime, runId, edits: mkdtempSync(join(tmpdir(), gatewayPrefixStem(runId) + 'edits-')) };
   try {
     for (const group of [regionDown, refusedAndTimeout, failover, reloadUnderLoad]) {
       if (process.env.FAULTS_ONLY && process.env.FAULTS_ONLY !== group.name) continue;
       try {
-        results.push(...await group(at));
+        results.push(...(await group(at)));
       } catch (e) {
         results.push({ name: group.name, ok: false, detail: String((e as Error).stack ?? e) });
       }
