@@ -3,7 +3,7 @@
 // a log.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { headerValues } from '../../dev/echo-upstream.mjs';
+import { deliveryDifference, parseRequest } from '../../dev/delivery.mjs';
 import type { Echo } from '../../dev/echo-upstream.mjs';
 import { brokenLines } from '../../dev/logs.mjs';
 import { ROOT } from '../../dev/paths.mjs';
@@ -28,112 +28,6 @@ function echoOf(res: RawResponse): { region: string; service: string; echo?: Ech
   if (res.body.length === 0) return { region: parts[0], service: parts[1] };
   const e = JSON.parse(res.body.toString('utf8')) as Echo;
   return { region: e.region, service: e.service, echo: e };
-}
-
-/** A request as the client sent it, read back from the case's raw bytes: what the upstream must receive. */
-interface Sent {
-  method: string;
-  target: string;
-  headers: [string, string][];
-  body: Buffer;
-}
-
-function dechunk(b: Buffer): Buffer {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i < b.length) {
-    const eol = b.indexOf('\r\n', i);
-    if (eol < 0) break;
-    const size = parseInt(b.subarray(i, eol).toString('latin1').split(';')[0], 16);
-    if (!(size > 0)) break;
-    out.push(b.subarray(eol + 2, eol + 2 + size));
-    i = eol + 2 + size + 2;
-  }
-  return Buffer.concat(out);
-}
-
-function parseSent(bytes: Buffer): Sent {
-  const end = bytes.indexOf('\r\n\r\n');
-  const lines = bytes.subarray(0, end).toString('latin1').split('\r\n');
-  const [method, target] = lines[0].split(' ');
-  const headers: [string, string][] = [];
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    headers.push([l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()]);
-  }
-  const raw = bytes.subarray(end + 4);
-  const chunked = headers.some(function (h) {
-    return h[0] === 'transfer-encoding' && /chunked/i.test(h[1]);
-  });
-  const length = headers.find(function (h) {
-    return h[0] === 'content-length';
-  });
-  const body = chunked ? dechunk(raw) : raw.subarray(0, length ? Number(length[1]) : 0);
-  return { method, target, headers, body };
-}
-
-// Headers of one connection or one hop, which nginx sets itself toward the upstream (and Expect, which it
-// answers); Content-Length is compared as the body's length.
-const HOP_BY_HOP = [
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'upgrade',
-  'proxy-connection',
-  'expect',
-  'content-length',
-];
-
-/** What differs between what the client sent and what the upstream received, or undefined: nothing. */
-function delivery(sent: Sent, echo: Echo): string | undefined {
-  if (echo.method !== sent.method) return 'method ' + sent.method + ' arrived as ' + echo.method;
-  // nginx passes the request target as sent, but for an absolute-form target it passes the path.
-  const target = /^https?:\/\//i.test(sent.target) ? sent.target.replace(/^https?:\/\/[^/]*/i, '') : sent.target;
-  if (echo.url !== target) return 'target ' + JSON.stringify(target) + ' arrived as ' + JSON.stringify(echo.url);
-  const expected = sent.headers
-    .filter(function (h) {
-      return HOP_BY_HOP.indexOf(h[0]) < 0;
-    })
-    .map(function (h) {
-      return h[0] + ': ' + h[1];
-    })
-    .sort();
-  const received: string[] = [];
-  for (let i = 0; i < echo.rawHeaders.length; i += 2) {
-    const name = echo.rawHeaders[i].toLowerCase();
-    if (HOP_BY_HOP.indexOf(name) < 0) received.push(name + ': ' + echo.rawHeaders[i + 1].trim());
-  }
-  received.sort();
-  if (JSON.stringify(received) !== JSON.stringify(expected)) {
-    const missing = expected.filter(function (h) {
-      return received.indexOf(h) < 0;
-    });
-    const added = received.filter(function (h) {
-      return expected.indexOf(h) < 0;
-    });
-    return (
-      'headers changed on the way: missing ' +
-      JSON.stringify(
-        missing.map(function (h) {
-          return h.slice(0, 60);
-        }),
-      ) +
-      ', added ' +
-      JSON.stringify(
-        added.map(function (h) {
-          return h.slice(0, 60);
-        }),
-      )
-    );
-  }
-  const body = Buffer.from(echo.bodyBase64, 'base64');
-  if (!body.equals(sent.body))
-    return 'body changed on the way (' + sent.body.length + ' bytes sent, ' + body.length + ' arrived)';
-  const length = headerValues(echo.rawHeaders, 'content-length');
-  if (sent.body.length > 0 && JSON.stringify(length) !== JSON.stringify([String(sent.body.length)]))
-    return 'Content-Length toward the upstream ' + JSON.stringify(length) + ', body ' + sent.body.length;
-  return undefined;
 }
 
 /** region= and source= of each access-log line whose URI starts /h/<id>/ */
@@ -188,7 +82,7 @@ function judge(
   }
   // Every request that reaches an upstream arrives as sent: method, target, headers and body bytes.
   if (echo.echo) {
-    const changed = delivery(parseSent(c.bytes), echo.echo);
+    const changed = deliveryDifference(parseRequest(c.bytes), echo.echo);
     if (changed) return changed;
   } else if (c.bytes.toString('latin1').slice(0, 5) !== 'HEAD ') {
     return 'the upstream answered without its record of the request';

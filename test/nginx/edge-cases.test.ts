@@ -8,6 +8,8 @@ import { startNginx } from '../../dev/nginx.mjs';
 import type { RunningNginx } from '../../dev/nginx.mjs';
 import { freePort } from '../../dev/ports.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
+import { deliveryDifference, parseRequest } from '../../dev/delivery.mjs';
+import { exchange, serialise } from '../hostile/wire';
 
 interface Gateway {
   nginx: RunningNginx;
@@ -48,17 +50,28 @@ async function stop(g: Gateway | undefined): Promise<void> {
   for (const u of g.upstreams) await u.close();
 }
 
-/** The upstream that answered, and the region and source nginx logged for the request just made. */
+/**
+ * The upstream that answered ('' when nginx answered itself), and the region and source nginx logged for the
+ * request just made. A request that reaches an upstream must arrive intact (dev/delivery.mjs).
+ */
 async function routed(
   g: Gateway,
   url: string,
-  init: RequestInit = {},
+  init: { headers?: Record<string, string> } = {},
 ): Promise<{ status: number; upstream: string; logged: string }> {
   const before = g.nginx.accessLog().length;
-  const res = await fetch(url, { redirect: 'manual', ...init });
-  const text = await res.text();
+  const u = new URL(url);
+  const bytes = serialise(
+    { method: 'GET', target: u.pathname + u.search, headers: Object.entries(init.headers || {}) },
+    u.host,
+  );
+  const res = await exchange(Number(u.port), bytes);
   let upstream = '';
-  if (res.headers.get('x-upstream')) upstream = (JSON.parse(text) as Echo).region;
+  if (res.headers['x-upstream']) {
+    const echo = JSON.parse(res.body.toString('utf8')) as Echo;
+    expect(deliveryDifference(parseRequest(bytes), echo), 'delivered intact').toBeUndefined();
+    upstream = echo.region;
+  }
   const deadline = Date.now() + 2000;
   while (g.nginx.accessLog().length === before && Date.now() < deadline)
     await new Promise(function (r) {

@@ -1,5 +1,5 @@
 // The built bundle inside a real nginx, configured with the shipped example: a cookie GET, a token POST
-// and a bearer GET each reach the home region's upstream, byte for byte.
+// and a bearer GET each reach the home region's upstream, and every request arrives as it was sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerValues, startEchoUpstream } from '../../dev/echo-upstream.mjs';
 import type { Echo, EchoUpstream } from '../../dev/echo-upstream.mjs';
@@ -8,6 +8,7 @@ import { brokenLines } from '../../dev/logs.mjs';
 import { startNginx } from '../../dev/nginx.mjs';
 import type { RunningNginx } from '../../dev/nginx.mjs';
 import { freePort } from '../../dev/ports.mjs';
+import { Request, Sent, sendIntact } from './send';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 
 let nginx: RunningNginx;
@@ -39,18 +40,10 @@ afterAll(async function () {
   for (const u of upstreams) await u.close();
 });
 
-async function send(url: string, init: RequestInit = {}): Promise<{ status: number; echo: Echo }> {
-  const res = await fetch(url, { redirect: 'manual', ...init });
-  const text = await res.text();
-  let echo: Echo;
-  try {
-    echo = JSON.parse(text);
-  } catch {
-    throw new Error(
-      'not an upstream answer (' + res.status + '): ' + text + '\n--- nginx error log ---\n' + nginx.errorLog(),
-    );
-  }
-  return { status: res.status, echo };
+function send(url: string, init: Request = {}): Promise<Sent> {
+  return sendIntact(url, init, function () {
+    return nginx.errorLog();
+  });
 }
 
 function header(echo: Echo, name: string): string | undefined {
