@@ -34,8 +34,9 @@ const RSS_GROWTH_LIMIT = 0.05;
 // api-location.conf and identity-location.conf): what bounds the memory nginx keeps per connection.
 const REQUESTS_PER_CONNECTION = 1000;
 const DOWN_REGION = 'us';
-// Requests in flight at most. The warm-up sends bursts of this many, so that the worker has seen its peak
-// concurrency (request pools, njs VMs: a high-water mark its heap keeps) before RSS is compared.
+// Requests in flight at most. The warm-up sends bursts of this many, each on a new connection, so that the
+// worker has handled the most requests at once that the run can bring it (request and connection pools,
+// njs VMs: a high-water mark its heap keeps) before RSS is compared.
 const MAX_IN_FLIGHT = 16;
 
 const { values: opts } = parseArgs({
@@ -176,12 +177,13 @@ function judge(kind, res, allowed) {
   return '';
 }
 
-/** @param {number} i */
-function send(i) {
+/** @param {number} i @param {boolean} [fresh] on a new connection, whatever i is */
+function send(i, fresh) {
   const kind = CYCLE[i % CYCLE.length];
-  const agent = i % 4 === 0 ? short : keepalive;
+  const agent = fresh || i % 4 === 0 ? short : keepalive;
   const sentIn = { epoch, state: usState };
   count.sent++;
+  inFlightPeak = Math.max(inFlightPeak, count.sent - count.done);
   const req = request({ host: '127.0.0.1', port: kind.port, method: kind.method, path: kind.path, headers: kind.headers, agent, timeout: 40000 }, function (res) {
     const chunks = [];
     res.on('data', function (c) { chunks.push(c); });
@@ -230,8 +232,9 @@ async function bringUp() {
 // --- Samples: one a second ----------------------------------------------------------------------
 // Each sample is what the probes read; a check at the end reads the samples. Another probe (a metrics
 // endpoint, say) adds a field here and a check below.
-/** @type {{ t: number, rssKiB: number, reqPerSec: number, cpuPercent: number }[]} */
+/** @type {{ t: number, rssKiB: number, reqPerSec: number, cpuPercent: number, inFlightPeak: number }[]} */
 const samples = [];
+let inFlightPeak = 0;
 let lastDone = 0;
 let lastTicks = cpuTicks(worker);
 let lastT = 0;
@@ -243,7 +246,9 @@ function sample() {
     rssKiB: rssKiB(worker),
     reqPerSec: Math.round((count.done - lastDone) / (t - lastT)),
     cpuPercent: Math.round(((ticks - lastTicks) * TICK_US / 1e6) / (t - lastT) * 100),
+    inFlightPeak,
   };
+  inFlightPeak = 0;
   lastDone = count.done;
   lastTicks = ticks;
   lastT = t;
@@ -268,7 +273,7 @@ await new Promise(function (resolve) {
     const t = elapsed();
     if (t >= nextBurst && t < warmup - 2) {
       nextBurst += 2;
-      while (count.sent - count.done < MAX_IN_FLIGHT) send(count.sent);
+      while (count.sent - count.done < MAX_IN_FLIGHT) send(count.sent, true);
     }
     const due = Math.min(total, Math.floor(t * rate));
     while (scheduled < due) {
@@ -315,6 +320,7 @@ const peak = Math.max(finalRssKiB, ...afterWarmup.map(function (s) { return s.rs
 const growth = (peak - baseline.rssKiB) / baseline.rssKiB;
 const broken = brokenLines(nginx.errorLog(), 'alert');
 const connections = perSocket.size;
+const inFlightAfterWarmup = Math.max(0, ...afterWarmup.map(function (s) { return s.inFlightPeak; }));
 const longest = Math.max(0, ...perSocket.values());
 
 /** Each check: a name and what is wrong ('' when it passes). */
@@ -334,7 +340,7 @@ const subtitle = count.sent + ' sent, ' + count.documented + ' answered as docum
 const results = join(ROOT, 'test-results');
 mkdirSync(results, { recursive: true });
 writeFileSync(join(results, 'soak-' + runtime.id + '.svg'), soakSvg({ title, subtitle, samples, warmup, down: outages, seconds }));
-writeFileSync(join(results, 'soak-' + runtime.id + '.json'), JSON.stringify({ runtime: runtime.id, where, seconds, rate, warmup, outages, count, growth, baselineKiB: baseline.rssKiB, peakKiB: peak, connections, longest, samples }, null, 1) + '\n');
+writeFileSync(join(results, 'soak-' + runtime.id + '.json'), JSON.stringify({ runtime: runtime.id, where, seconds, rate, warmup, outages, count, growth, baselineKiB: baseline.rssKiB, peakKiB: peak, connections, longest, inFlightAfterWarmup, samples }, null, 1) + '\n');
 
 await nginx.stop();
 for (const u of Object.values(upstreams)) await u.close();
@@ -345,7 +351,7 @@ for (const [name, wrong] of CHECKS) {
   console.log('  ' + (wrong ? 'FAIL ' : 'ok   ') + name + (wrong ? ': ' + wrong : ''));
   if (wrong) failed = true;
 }
-console.log('  ' + count.late + ' times the sender waited for one of ' + MAX_IN_FLIGHT + ' slots; ' + count.unavailable + ' answered 503 temporarily_unavailable while ' + DOWN_REGION + ' was down; ' + connections
+console.log('  ' + count.late + ' times the sender waited for one of ' + MAX_IN_FLIGHT + ' slots (at most ' + inFlightAfterWarmup + ' in flight after warm-up); ' + count.unavailable + ' answered 503 temporarily_unavailable while ' + DOWN_REGION + ' was down; ' + connections
   + ' keepalive connections, up to ' + longest + ' requests on one; RSS ' + (baseline.rssKiB / 1024).toFixed(2) + ' MB at warm-up end, peak '
   + (peak / 1024).toFixed(2) + ' MB; plot test-results/soak-' + runtime.id + '.svg');
 console.log('soak: ' + count.sent + ' sent, ' + count.documented + ' answered as documented, worker RSS ' + (growth >= 0 ? '+' : '')
