@@ -34,8 +34,9 @@ const RSS_GROWTH_LIMIT = 0.05;
 // api-location.conf and identity-location.conf): what bounds the memory nginx keeps per connection.
 const REQUESTS_PER_CONNECTION = 1000;
 const DOWN_REGION = 'us';
-// Requests in flight at most. The warm-up sends bursts of this many, so that the worker has seen its peak
-// concurrency (request pools, njs VMs: a high-water mark its heap keeps) before RSS is compared.
+// Requests in flight at most. The warm-up sends bursts of this many, each on a new connection, so that the
+// worker has handled the most requests at once that the run can bring it (request and connection pools,
+// njs VMs: a high-water mark its heap keeps) before RSS is compared.
 const MAX_IN_FLIGHT = 16;
 
 const { values: opts } = parseArgs({
@@ -320,12 +321,13 @@ function judge(kind, res, allowed) {
   return '';
 }
 
-/** @param {number} i */
-function send(i) {
+/** @param {number} i @param {boolean} [fresh] on a new connection, whatever i is */
+function send(i, fresh) {
   const kind = CYCLE[i % CYCLE.length];
-  const agent = i % 4 === 0 ? short : keepalive;
+  const agent = fresh || i % 4 === 0 ? short : keepalive;
   const sentIn = { epoch, state: usState };
   count.sent++;
+  inFlightPeak = Math.max(inFlightPeak, count.sent - count.done);
   const req = request(
     {
       host: '127.0.0.1',
@@ -399,8 +401,9 @@ async function bringUp() {
 // --- Samples: one a second ----------------------------------------------------------------------
 // Each sample is what the probes read; a check at the end reads the samples. Another probe (a metrics
 // endpoint, say) adds a field here and a check below.
-/** @type {{ t: number, rssKiB: number, reqPerSec: number, cpuPercent: number }[]} */
+/** @type {{ t: number, rssKiB: number, reqPerSec: number, cpuPercent: number, inFlightPeak: number }[]} */
 const samples = [];
+let inFlightPeak = 0;
 let lastDone = 0;
 let lastTicks = cpuTicks(worker);
 let lastT = 0;
@@ -412,7 +415,9 @@ function sample() {
     rssKiB: rssKiB(worker),
     reqPerSec: Math.round((count.done - lastDone) / (t - lastT)),
     cpuPercent: Math.round((((ticks - lastTicks) * TICK_US) / 1e6 / (t - lastT)) * 100),
+    inFlightPeak,
   };
+  inFlightPeak = 0;
   lastDone = count.done;
   lastTicks = ticks;
   lastT = t;
@@ -453,7 +458,7 @@ await new Promise(function (resolve) {
     const t = elapsed();
     if (t >= nextBurst && t < warmup - 2) {
       nextBurst += 2;
-      while (count.sent - count.done < MAX_IN_FLIGHT) send(count.sent);
+      while (count.sent - count.done < MAX_IN_FLIGHT) send(count.sent, true);
     }
     const due = Math.min(total, Math.floor(t * rate));
     while (scheduled < due) {
@@ -531,6 +536,12 @@ const peak = Math.max(
 const growth = (peak - baseline.rssKiB) / baseline.rssKiB;
 const broken = brokenLines(nginx.errorLog(), 'alert');
 const connections = perSocket.size;
+const inFlightAfterWarmup = Math.max(
+  0,
+  ...afterWarmup.map(function (s) {
+    return s.inFlightPeak;
+  }),
+);
 const longest = Math.max(0, ...perSocket.values());
 
 /** Each check: a name and what is wrong ('' when it passes). */
@@ -597,6 +608,7 @@ writeFileSync(
       peakKiB: peak,
       connections,
       longest,
+      inFlightAfterWarmup,
       samples,
     },
     null,
@@ -618,7 +630,9 @@ console.log(
     count.late +
     ' times the sender waited for one of ' +
     MAX_IN_FLIGHT +
-    ' slots; ' +
+    ' slots (at most ' +
+    inFlightAfterWarmup +
+    ' in flight after warm-up); ' +
     count.unavailable +
     ' answered 503 temporarily_unavailable while ' +
     DOWN_REGION +
