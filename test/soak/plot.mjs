@@ -47,7 +47,7 @@ export function soakSvg(run) {
   for (const w of run.down) {
     parts.push('<rect x="' + x(w.from).toFixed(1) + '" y="' + top + '" width="' + Math.max(1, x(w.to) - x(w.from)).toFixed(1) + '" height="' + plotH + '" fill="#fde2e2"/>');
   }
-  if (run.down.length) parts.push('<text x="' + (x(run.down[0].from) + 2).toFixed(1) + '" y="' + (top + 24) + '" fill="#c44">region down</text>');
+  if (run.down.length) parts.push('<text x="' + (x(run.down[0].from) + 2).toFixed(1) + '" y="' + (top + plotH - 6) + '" fill="#c44">region down</text>');
   parts.push(
     '<rect x="' + left + '" y="' + top + '" width="' + plotW + '" height="' + plotH + '" fill="none" stroke="#999"/>',
     '<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="' + line(function (s) { return s.rssKiB / 1024; }, rssTop) + '"/>',
