@@ -93,7 +93,11 @@ export function soakSvg(run) {
   }
   if (run.down.length)
     parts.push(
-      '<text x="' + (x(run.down[0].from) + 2).toFixed(1) + '" y="' + (top + 24) + '" fill="#c44">region down</text>',
+      '<text x="' +
+        (x(run.down[0].from) + 2).toFixed(1) +
+        '" y="' +
+        (top + plotH - 6) +
+        '" fill="#c44">region down</text>',
     );
   parts.push(
     '<rect x="' + left + '" y="' + top + '" width="' + plotW + '" height="' + plotH + '" fill="none" stroke="#999"/>',
