@@ -83,6 +83,14 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
   return found;
 }
 
+/** The info note of a region cookie that names no region of the table (the fast paths log it too). */
+export const COOKIE_NOT_USED = 'region cookie names no configured region; not used';
+
+/** The warn note when the cookie and the token that routes disagree: region names only, no request content. */
+export function disagreement(cookieRegion: string, source: Source, region: string): string {
+  return 'cookie region ' + cookieRegion + ' differs from ' + source + ' region ' + region + '; routed by ' + source;
+}
+
 /**
  * Decides the region. A wrapped token names the home of that very grant, so it wins over the cookie;
  * a source whose value is malformed or not in the table is skipped with an info note. Never throws
@@ -93,7 +101,7 @@ export function decideRegion(view: RequestView, config: RoutingSettings, table: 
   // The cookie is looked up first: the table lookup may be stateful (nginx's probe variable).
   const cookieRegion = view.cookie !== undefined && view.cookie.length > 0 ? lookUp(table, view.cookie) : undefined;
   if (view.cookie !== undefined && view.cookie.length > 0 && cookieRegion === undefined) {
-    notes.push({ level: 'info', message: 'region cookie names no configured region; not used' });
+    notes.push({ level: 'info', message: COOKIE_NOT_USED });
   }
 
   const candidates = tokenCandidates(view, notes);
@@ -110,18 +118,7 @@ export function decideRegion(view: RequestView, config: RoutingSettings, table: 
       continue;
     }
     if (cookieRegion !== undefined && cookieRegion !== region) {
-      notes.push({
-        level: 'warn',
-        message:
-          'cookie region ' +
-          cookieRegion +
-          ' differs from ' +
-          c.source +
-          ' region ' +
-          region +
-          '; routed by ' +
-          c.source,
-      });
+      notes.push({ level: 'warn', message: disagreement(cookieRegion, c.source, region) });
     }
     return { region: region, source: c.source, notes: notes };
   }

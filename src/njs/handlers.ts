@@ -6,7 +6,7 @@
 // The fast path answers only where the general path would give the same region, source and log lines.
 import { isRegionName, readSetting } from '../core/config';
 import { firstTokenField } from '../core/message';
-import { Source } from '../core/region';
+import { COOKIE_NOT_USED, disagreement, Source } from '../core/region';
 import { ClaimReading, readPayloadClaim, readRegionClaim } from '../core/wrapped-token';
 import type * as General from './general';
 import {
@@ -47,19 +47,9 @@ function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, sourc
     return undefined;
   }
   if (cookie !== '' && cookieRegion === '') {
-    r.log(LOG_PREFIX + 'region cookie names no configured region; not used');
+    r.log(LOG_PREFIX + COOKIE_NOT_USED);
   } else if (cookieRegion !== '' && cookieRegion !== region) {
-    r.warn(
-      LOG_PREFIX +
-        'cookie region ' +
-        cookieRegion +
-        ' differs from ' +
-        source +
-        ' region ' +
-        region +
-        '; routed by ' +
-        source,
-    );
+    r.warn(LOG_PREFIX + disagreement(cookieRegion, source, region));
   }
   v[SOURCE] = source;
   return region;

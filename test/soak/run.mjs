@@ -648,15 +648,5 @@ console.log(
     runtime.id +
     '.svg',
 );
-console.log(
-  'soak: ' +
-    count.sent +
-    ' sent, ' +
-    count.documented +
-    ' answered as documented, worker RSS ' +
-    (growth >= 0 ? '+' : '') +
-    (growth * 100).toFixed(1) +
-    '% after warm-up' +
-    (failed ? ' (FAILED)' : ''),
-);
+console.log('soak: ' + subtitle + (failed ? ' (FAILED)' : ''));
 process.exitCode = failed ? 1 : 0;
