@@ -5,7 +5,7 @@
 // warm-up, counters zeroed, N requests on one keepalive connection, a dump; its total / N is the figure.
 // The host runtime uses the host's valgrind; the others run in the release's bench image (bench/runtime.mjs).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,6 +188,13 @@ export async function countInstructions(prepared, ctx, opts) {
         for (let i = 0; i < opts.requests; i++) await request(v, agent);
         nginx.control('-d');
         out[v.id] = (await newDump(nginx, known)) / opts.requests;
+        if (opts.profiles) {
+          mkdirSync(opts.profiles, { recursive: true });
+          copyFileSync(
+            join(nginx.prefix, known[known.length - 1]),
+            join(opts.profiles, prepared.runtime.id + '-' + v.id + '.callgrind'),
+          );
+        }
         agent.destroy();
         opts.log(
           'bench: ' +

@@ -1,5 +1,5 @@
 // npm run bench -- [--runtime ID|all] [--quick] [--all] [--rounds N] [--seconds S] [--connections C]
-//                  [--only id,id] [--baseline REF] [--instructions [--requests N]]
+//                  [--only id,id] [--baseline REF] [--instructions [--requests N] [--profiles DIR]]
 // What a token request costs with the router, against the least code that reads the same claim (the
 // minimal decoder in njs, and in Lua), on each runtime. Real nginx with the shipped example config and
 // built bundle, wrk as the load generator, an upstream nginx that answers at once, all on 127.0.0.1.
@@ -327,6 +327,7 @@ async function main() {
           requests: Number(option('requests', QUICK ? 50 : 200)),
           regionTables: [2],
           floors: !QUICK,
+          profiles: option('profiles', undefined),
         });
         results[rt.id] = summarizeInstructions(Object.assign(counted, { meta: runtimeMeta(prepared, ctx) }));
         process.stdout.write(formatInstructions(results[rt.id]) + '\n\n');

@@ -42,6 +42,13 @@ function settings(v: Variables): RoutingSettings {
  * request then fails closed rather than reach a region by guess.
  */
 function decide(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision | undefined {
+  const decision = decideOrFail(r, v, view);
+  // Set either way: nginx's own default source (http.conf) is the bearer fast path's.
+  v[SOURCE] = decision === undefined ? '-' : decision.source;
+  return decision;
+}
+
+function decideOrFail(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision | undefined {
   const table = regionTable(v);
   let decision: Decision;
   try {
@@ -65,7 +72,6 @@ function decide(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision 
     );
     return undefined;
   }
-  v[SOURCE] = decision.source;
   return decision;
 }
 

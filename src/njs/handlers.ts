@@ -4,7 +4,16 @@
 // payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
 // could not be read) goes to the general path (general.ts), which decides from every source and logs why.
 // The fast path answers only where the general path would give the same region, source and log lines.
-import { isRegionName, readSetting } from '../core/config';
+import {
+  CLAIM_VARIABLE,
+  CONTINUE_AT_VARIABLE,
+  DEFAULT_CLAIM,
+  DEFAULT_CONTINUE_AT,
+  DEFAULT_MAX_TOKEN_BYTES,
+  isRegionName,
+  MAX_TOKEN_BYTES_VARIABLE,
+  readValue,
+} from '../core/config';
 import { firstTokenField } from '../core/message';
 import { COOKIE_NOT_USED, disagreement, Source } from '../core/region';
 import { ClaimReading, readPayloadClaim, readRegionClaim } from '../core/wrapped-token';
@@ -12,6 +21,7 @@ import type * as General from './general';
 import {
   BEARER_HEADER,
   BEARER_PAYLOAD,
+  BEARER_SEGMENT_MAX,
   BEARER_SIGNATURE,
   CANDIDATE,
   KNOWN,
@@ -30,8 +40,9 @@ type Variables = NginxHTTPRequest['variables'];
 let general: typeof General | undefined;
 
 /**
- * The region a usable token reading names, recorded with its source; undefined when the general path must
- * decide (the token is unusable or names no region of the table). Logs what the general path would log.
+ * The region a usable token reading names; undefined when the general path must decide (the token is
+ * unusable or names no region of the table). Logs what the general path would log. The caller records the
+ * source.
  */
 function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, source: Source): string | undefined {
   if (!reading.ok || !isRegionName(reading.region)) {
@@ -51,25 +62,32 @@ function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, sourc
   } else if (cookieRegion !== '' && cookieRegion !== region) {
     r.warn(LOG_PREFIX + disagreement(cookieRegion, source, region));
   }
-  v[SOURCE] = source;
   return region;
 }
 
-/** js_set $region_router_js_region: requests that carry an Authorization header or an id_token_hint. */
+/**
+ * Whether a bearer token is within $region_router_max_token_bytes. gateway.conf bounds its header and its
+ * signature, so the payload's length nearly always answers without reading them.
+ */
+function bearerWithin(v: Variables, payloadLength: number, maxTokenBytes: number): boolean {
+  if (payloadLength + 2 + 2 * BEARER_SEGMENT_MAX <= maxTokenBytes) {
+    return true;
+  }
+  return (v[BEARER_HEADER] || '').length + payloadLength + (v[BEARER_SIGNATURE] || '').length + 2 <= maxTokenBytes;
+}
+
+/**
+ * js_set $region_router_js_region: requests that carry an Authorization header or an id_token_hint. A
+ * request the fast path routes keeps the source nginx gives it, bearer (http.conf).
+ */
 function region(r: NginxHTTPRequest): string {
   const v = r.variables;
   const payload = v[BEARER_PAYLOAD];
   if (payload) {
     try {
-      const claim = readSetting(v, 'claim');
-      const header = v[BEARER_HEADER] || '';
-      const signature = v[BEARER_SIGNATURE] || '';
-      // nginx checked the alphabet of all three; a segment of 4n+1 characters is no base64url text.
-      if (
-        header.length % 4 !== 1 &&
-        signature.length % 4 !== 1 &&
-        header.length + payload.length + signature.length + 2 <= readSetting(v, 'maxTokenBytes')
-      ) {
+      const claim = readValue(v, CLAIM_VARIABLE, 'claim', DEFAULT_CLAIM);
+      const maxTokenBytes = readValue(v, MAX_TOKEN_BYTES_VARIABLE, 'tokenBytes', DEFAULT_MAX_TOKEN_BYTES);
+      if (bearerWithin(v, payload.length, maxTokenBytes)) {
         const found = routeTo(r, v, readPayloadClaim(payload, claim), 'bearer');
         if (found !== undefined) {
           return found;
@@ -101,11 +119,16 @@ function routeBody(r: NginxHTTPRequest): void {
   const first = body ? firstTokenField(body) : undefined;
   if (first !== undefined) {
     try {
-      const reading = readRegionClaim(first.encoded, readSetting(v, 'claim'), readSetting(v, 'maxTokenBytes'));
-      const continueAt = readSetting(v, 'continueAt');
+      const reading = readRegionClaim(
+        first.encoded,
+        readValue(v, CLAIM_VARIABLE, 'claim', DEFAULT_CLAIM),
+        readValue(v, MAX_TOKEN_BYTES_VARIABLE, 'tokenBytes', DEFAULT_MAX_TOKEN_BYTES),
+      );
+      const continueAt = readValue(v, CONTINUE_AT_VARIABLE, 'location', DEFAULT_CONTINUE_AT);
       const found = routeTo(r, v, reading, first.field);
       if (found !== undefined) {
         v[REGION] = found;
+        v[SOURCE] = first.field;
         r.internalRedirect(continueAt);
         return;
       }

@@ -14,6 +14,8 @@ export const SOURCE = 'region_router_source';
 export const BEARER_HEADER = 'region_router_bearer_header';
 export const BEARER_PAYLOAD = 'region_router_bearer_payload';
 export const BEARER_SIGNATURE = 'region_router_bearer_signature';
+/** The most characters gateway.conf takes in a bearer token's header or signature (`{1,1024}`). */
+export const BEARER_SEGMENT_MAX = 1024;
 
 export function logNotes(r: NginxHTTPRequest, notes: Note[]): void {
   for (let i = 0; i < notes.length; i++) {

@@ -26,7 +26,7 @@ describe('wrapped token decoding', function () {
     ['a leading dot', '.abc.def', 'is not a JWT'],
     ['standard base64 alphabet', 'ab+c.ZGVm.Z2hp', 'is not a JWT'],
     ['base64 padding', 'YWJj.ZGVm.Z2g=', 'is not a JWT'],
-    ['an impossible length', 'abcde.ZGVm.Z2hp', 'is not a JWT'],
+    ['a payload of an impossible length', 'ZGVm.abcde.Z2hp', 'is not a JWT'],
   ])('refuses %s', function (_what, token, reason) {
     const r = readRegionClaim(token, 'zone', MAX);
     expect(r.ok).toBe(false);
