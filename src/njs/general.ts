@@ -5,7 +5,7 @@
 // it: the njs engine runs a module's top level again for every request.
 import { readSetting, SETTINGS } from '../core/config';
 import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
-import { CANDIDATE, KNOWN, LOG_PREFIX, logNotes, REGION, SOURCE } from './variables';
+import { CANDIDATE, DISAGREEMENT, KNOWN, LOG_PREFIX, logNotes, REGION, SOURCE } from './variables';
 
 type Variables = NginxHTTPRequest['variables'];
 
@@ -66,6 +66,9 @@ function decide(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision 
     return undefined;
   }
   v[SOURCE] = decision.source;
+  if (decision.cookieDisagrees !== undefined) {
+    v[DISAGREEMENT] = decision.cookieDisagrees;
+  }
   return decision;
 }
 

@@ -14,6 +14,7 @@ import {
   BEARER_PAYLOAD,
   BEARER_SIGNATURE,
   CANDIDATE,
+  DISAGREEMENT,
   KNOWN,
   LOG_PREFIX,
   REGION,
@@ -50,6 +51,7 @@ function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, sourc
     r.log(LOG_PREFIX + COOKIE_NOT_USED);
   } else if (cookieRegion !== '' && cookieRegion !== region) {
     r.warn(LOG_PREFIX + disagreement(cookieRegion, source, region));
+    v[DISAGREEMENT] = cookieRegion;
   }
   v[SOURCE] = source;
   return region;
