@@ -263,6 +263,16 @@ export function readsBodyFiles(njsVersion) {
   return versionAtLeast(njsVersion, '0.8.10');
 }
 
+/**
+ * Whether nginx/metrics-http.conf runs there: js_shared_dict_zone came with njs 0.8.0 for the njs engine,
+ * 0.8.8 for QuickJS. Elsewhere (0.7.9) the figures come from the access log (README, "Metrics").
+ * @param {string} njsVersion
+ * @param {string} engine 'njs' or 'qjs'
+ */
+export function hasSharedDict(njsVersion, engine) {
+  return versionAtLeast(njsVersion, engine === 'qjs' ? '0.8.8' : '0.8.0');
+}
+
 /** @typedef {{ nginx: string, njs: string, http3: boolean }} ImageVersions http3: nginx has the http_v3 module */
 
 /** @type {Map<string, ImageVersions>} */
