@@ -170,7 +170,9 @@ export async function startTopology(opts: {
       const apiTls = { host: HOST, port: await freePort(HOST) };
       const probe = { host: HOST, port: await freePort(HOST) };
       // The metrics includes where the runtime has js_shared_dict_zone; on 0.7.9 the access log gives the figures.
-      const metrics = hasSharedDict(versions.njs, runtime.engine) ? { host: HOST, port: await freePort(HOST) } : undefined;
+      const metrics = hasSharedDict(versions.njs, runtime.engine)
+        ? { host: HOST, port: await freePort(HOST) }
+        : undefined;
       const own: Record<number, number> = Object.assign({}, ports);
       own[EXAMPLE_PORTS.identity] = identity.port;
       own[EXAMPLE_PORTS.api] = api.port;

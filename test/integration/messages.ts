@@ -468,7 +468,10 @@ export const MESSAGE_TYPES: MessageType[] = [
       return {
         service: 'api',
         sent,
-        expected: { ...expect('home', 'bearer', 200, [TOKEN_DISAGREES(other, 'bearer', home)]), cookieDisagrees: other },
+        expected: {
+          ...expect('home', 'bearer', 200, [TOKEN_DISAGREES(other, 'bearer', home)]),
+          cookieDisagrees: other,
+        },
         secrets: [t, SESSION],
       };
     },

@@ -521,7 +521,10 @@ async function failover(at: Run): Promise<FaultResult[]> {
     const counted = countedSince(countersBefore, await gw.counters());
     if (JSON.stringify(sortedCounters(counted)) !== JSON.stringify(sortedCounters(sent.counters)))
       problems.push(
-        'counted ' + JSON.stringify(sortedCounters(counted)) + ', sent ' + JSON.stringify(sortedCounters(sent.counters)),
+        'counted ' +
+          JSON.stringify(sortedCounters(counted)) +
+          ', sent ' +
+          JSON.stringify(sortedCounters(sent.counters)),
       );
     out.push(
       verdict(
