@@ -2,6 +2,7 @@
 // - gateway: nginx/example/nginx.conf itself (dev/example.mjs renderExample: the shipped snippets, gateway.conf
 //   in both servers, the built bundle), plus two servers that do not route: static (one fixed upstream) and
 //   map (nginx's own `map $cookie_zone`). Only ports, logs, pinning and the region table (--all) change.
+//   With `metrics`, the same with nginx/metrics-http.conf: counting at log phase (njs 0.8+ only).
 // - references: the minimal decoder (bench/reference.js) and the njs floors, in an http {} that imports
 //   nothing else: on the njs engine every module imported in an http {} runs again for each request that
 //   enters njs, so sharing the gateway's would charge both for the other's module.
@@ -107,7 +108,9 @@ function replaceOnce(text, from, to) {
  * The gateway: the example with its ports mapped (identity, api), its upstreams on the benchmark's
  * upstream, the static and map servers added. Options: ports { identity, api, static, map },
  * upstreamPorts { eu, us }, cpu, single, asRoot, engineDirective, regions (a table of that many regions
- * instead of nginx/regions.conf, and regionsFile holding it), dist (another built bundle: --baseline).
+ * instead of nginx/regions.conf, and regionsFile holding it), dist (another built bundle: --baseline),
+ * metrics (include nginx/metrics-http.conf: its counting access_log in place of `access_log off`, which
+ * would turn it off too; it never writes a line).
  */
 export function renderGateway(opts) {
   const p = opts.ports;
@@ -134,7 +137,18 @@ export function renderGateway(opts) {
     ports,
     errorLog: 'warn',
     asRoot: opts.asRoot,
-    http: [opts.engineDirective || '', HTTP_COMMON.trim()].filter(Boolean).join('\n    '),
+    http: [
+      opts.engineDirective || '',
+      opts.metrics
+        ? replaceOnce(
+            HTTP_COMMON,
+            'access_log off;',
+            'include ' + join(ROOT, 'nginx', 'metrics-http.conf') + ';',
+          ).trim()
+        : HTTP_COMMON.trim(),
+    ]
+      .filter(Boolean)
+      .join('\n    '),
     edit: function (conf) {
       conf = replaceOnce(conf, 'access_log access.log region_router;', '');
       conf = replaceOnce(conf, '   # after http.conf, which defines the format', '');

@@ -119,6 +119,9 @@ export function summarize(input) {
   other('floor_js_content_over_static_form_1k', 'floor_js_content', 'static_form_1k');
   other('static_bearer_1k_over_plain', 'static_bearer_1k', 'plain_static_get');
   other('cookie_over_baseline', 'cookie', 'cookie_baseline');
+  // what counting (nginx/metrics-http.conf) adds, on runtimes with a shared dictionary
+  other('cookie_metrics_over_cookie', 'cookie_metrics', 'cookie');
+  other('router_bearer_1k_metrics_over_router_bearer_1k', 'router_bearer_1k_metrics', 'router_bearer_1k');
   for (const s of SIZES) {
     for (const path of ['bearer', 'form'])
       other(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
 import { ROOT } from '../dev/paths.mjs';
 import { freePort } from '../dev/ports.mjs';
+import { hasSharedDict } from '../dev/runtimes.mjs';
 import { renderGateway, renderLua, renderPlain, renderReferences, renderRegions } from './configs.mjs';
 
 /** Token sizes: total length of the compact JWS, in bytes. */
@@ -160,6 +161,28 @@ export async function plan(opts) {
       if (regions === 2) tokenPair(gw, ['static', 'static'], 'static', 'static, token not read: ', size);
       tokenPair(gw, ['api', 'identity'], 'router', 'router: ' + tableNote, size, suffix);
     }
+  }
+  // What counting costs (nginx/metrics-http.conf), where there is a shared dictionary: the same gateway
+  // with the metrics include, against `cookie` and `router_bearer_1k` above.
+  if (hasSharedDict(prepared.runtime.njs, prepared.runtime.engine)) {
+    const counted = await processOf('gateway_metrics', prepared.tag, GATEWAY_PORTS, renderGateway, {
+      metrics: true,
+    });
+    add(counted, 'identity', {
+      id: 'cookie_metrics',
+      label: 'router with metrics: cookie GET',
+      kind: 'metrics',
+      path: 'cookie',
+      headers: [COOKIE],
+    });
+    add(counted, 'api', {
+      id: 'router_bearer_' + one.id + '_metrics',
+      label: 'router with metrics: bearer GET, ' + one.label,
+      kind: 'metrics',
+      path: 'bearer',
+      size: one.id,
+      headers: bearer(one),
+    });
   }
   if (opts.baselineDist) {
     const base = await processOf('baseline', prepared.tag, GATEWAY_PORTS, renderGateway, { dist: opts.baselineDist });

@@ -9,3 +9,6 @@ export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
 /** The bundle nginx loads (`npm run build` writes it). */
 export const BUNDLE = join(ROOT, 'dist', 'region-router.js');
+
+/** The metrics module nginx/metrics-http.conf imports (`npm run build` writes it too). */
+export const METRICS_BUNDLE = join(ROOT, 'dist', 'region-router-metrics.js');

@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDockerEngine } from './docker-engine.mjs';
-import { ROOT } from './paths.mjs';
+import { METRICS_BUNDLE, ROOT } from './paths.mjs';
 
 /**
  * @typedef {'bookworm' | 'trixie' | 'forky'} Release
@@ -263,6 +263,16 @@ export function readsBodyFiles(njsVersion) {
   return versionAtLeast(njsVersion, '0.8.10');
 }
 
+/**
+ * Whether nginx/metrics-http.conf runs there: js_shared_dict_zone came with njs 0.8.0 for the njs engine,
+ * 0.8.8 for QuickJS. Elsewhere (0.7.9) the figures come from the access log (README, "Metrics").
+ * @param {string} njsVersion
+ * @param {string} engine 'njs' or 'qjs'
+ */
+export function hasSharedDict(njsVersion, engine) {
+  return versionAtLeast(njsVersion, engine === 'qjs' ? '0.8.8' : '0.8.0');
+}
+
 /** @typedef {{ nginx: string, njs: string, http3: boolean }} ImageVersions http3: nginx has the http_v3 module */
 
 /** @type {Map<string, ImageVersions>} */
@@ -382,22 +392,33 @@ function runSync(tag, argv, opts) {
   return { status: r.status, out: ((r.stdout || '') + (r.stderr || '')).trim(), error: r.error };
 }
 
+/** The entry points of dist/region-router.js, and of dist/region-router-metrics.js. */
+export const ROUTER_HANDLERS = ['region', 'routeBody'];
+export const METRICS_HANDLERS = ['count', 'serve'];
+
 /**
  * Runs `run(probe)` on a probe module (in a fresh temp dir) that imports the bundle as `from`, checks its
  * handlers and prints 'loaded'; ok when it exits 0 having printed that.
  * @param {string} from the import specifier of the bundle
  * @param {(probe: string) => { status: number | null, out: string, error?: Error }} run
+ * @param {string[]} handlers the functions its default export must have
  * @returns {{ ok: boolean, output: string }}
  */
-function loadProbe(from, run) {
+function loadProbe(from, run, handlers) {
   const dir = mkdtempSync(join(tmpdir(), 'region-router-njs-check-'));
   try {
     const probe = join(dir, 'main.js');
     writeFileSync(
       probe,
       [
-        "import router from '" + from + "';",
-        "if (typeof router.region !== 'function' || typeof router.routeBody !== 'function') { throw new Error('handlers missing'); }",
+        "import module from '" + from + "';",
+        'if (' +
+          handlers
+            .map(function (h) {
+              return 'typeof module.' + h + " !== 'function'";
+            })
+            .join(' || ') +
+          ") { throw new Error('handlers missing'); }",
         "console.log('loaded');",
         '',
       ].join('\n'),
@@ -415,18 +436,23 @@ function loadProbe(from, run) {
  * `njs -n QuickJS -m -p DIR FILE` (without -m `import` is a syntax error), DIR being the bundle's directory.
  * @param {Runtime} runtime
  * @param {string} [bundlePath] default: dist/region-router.js of this repository
+ * @param {string[]} [handlers] the functions its default export must have (default: the router's)
  * @returns {{ ok: boolean, output: string, version: string }}
  */
-export function njsCliCheck(runtime, bundlePath = join(ROOT, 'dist', 'region-router.js')) {
+export function njsCliCheck(runtime, bundlePath = join(ROOT, 'dist', 'region-router.js'), handlers = ROUTER_HANDLERS) {
   const bundle = realpathSync(bundlePath);
   const { tag } = ensureImage(runtime.release);
   const version = runSync(tag, ['njs', '-v']).out;
   const from = runtime.engine === 'qjs' ? basename(bundle) : bundle;
-  const check = loadProbe(from, function (probe) {
-    const argv =
-      runtime.engine === 'qjs' ? ['njs', '-n', 'QuickJS', '-m', '-p', dirname(bundle), probe] : ['njs', probe];
-    return runSync(tag, argv, { mounts: [dirname(probe), dirname(bundle)] });
-  });
+  const check = loadProbe(
+    from,
+    function (probe) {
+      const argv =
+        runtime.engine === 'qjs' ? ['njs', '-n', 'QuickJS', '-m', '-p', dirname(bundle), probe] : ['njs', probe];
+      return runSync(tag, argv, { mounts: [dirname(probe), dirname(bundle)] });
+    },
+    handlers,
+  );
   return { ...check, version };
 }
 
@@ -434,15 +460,20 @@ export function njsCliCheck(runtime, bundlePath = join(ROOT, 'dist', 'region-rou
  * Has this machine's own njs CLI (Debian's `njs` package) load the bundle; undefined when none is
  * installed. Needs no Docker: the build runs it every time.
  * @param {string} bundlePath
+ * @param {string[]} [handlers] the functions its default export must have (default: the router's)
  * @returns {{ ok: boolean, output: string, version: string } | undefined}
  */
-export function hostNjsCheck(bundlePath) {
+export function hostNjsCheck(bundlePath, handlers = ROUTER_HANDLERS) {
   const version = spawnSync('njs', ['-v'], { encoding: 'utf8' });
   if (version.error) return undefined;
-  const check = loadProbe(realpathSync(bundlePath), function (probe) {
-    const r = spawnSync('njs', [probe], { encoding: 'utf8', timeout: 60000 });
-    return { status: r.status, out: ((r.stdout || '') + (r.stderr || '')).trim(), error: r.error };
-  });
+  const check = loadProbe(
+    realpathSync(bundlePath),
+    function (probe) {
+      const r = spawnSync('njs', [probe], { encoding: 'utf8', timeout: 60000 });
+      return { status: r.status, out: ((r.stdout || '') + (r.stderr || '')).trim(), error: r.error };
+    },
+    handlers,
+  );
   return { ...check, version: version.stdout.trim() };
 }
 
@@ -472,15 +503,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
         continue;
       }
       const check = njsCliCheck(rt, bundle);
+      const metrics = njsCliCheck(rt, METRICS_BUNDLE, METRICS_HANDLERS);
       console.log(
         '  njs ' +
           check.version +
           ', engine ' +
           rt.engine +
           ': ' +
-          (check.ok ? 'bundle loaded' : 'bundle NOT loaded:\n    ' + check.output.split('\n').join('\n    ')),
+          (check.ok ? 'bundle loaded' : 'bundle NOT loaded:\n    ' + check.output.split('\n').join('\n    ')) +
+          (metrics.ok ? '; metrics module loaded' : '; metrics module NOT loaded:\n    ' + metrics.output),
       );
-      if (check.ok) loaded++;
+      if (check.ok && metrics.ok) loaded++;
     }
   } finally {
     await engine.stop();

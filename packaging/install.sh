@@ -28,7 +28,8 @@ usage: sh install.sh [options]
   --prefix DIR      the nginx configuration directory to install into (default: /etc/nginx).
                     Snippets go to DIR/region-router/, the list of installed files to
                     DIR/region-router/.installed
-  --njs-path DIR    where region-router.js goes (default: DIR/njs); your js_path
+  --njs-path DIR    where region-router.js and region-router-metrics.js go (default: DIR/njs);
+                    your js_path
   --nginx CMD       how to run this gateway's nginx, with -c (and -p) when its configuration is
                     not the default one, e.g. --nginx "nginx -c /srv/gw/nginx.conf"
                     (split on spaces; default: nginx)
@@ -328,6 +329,7 @@ fi
 
 # install (or upgrade)
 [ -f "$HERE/dist/region-router.js" ] || fail "no dist/region-router.js next to install.sh: run it from the unpacked release"
+[ -f "$HERE/dist/region-router-metrics.js" ] || fail "no dist/region-router-metrics.js next to install.sh: run it from the unpacked release"
 [ -f "$HERE/nginx/regions.conf" ] || fail "no nginx/regions.conf next to install.sh: run it from the unpacked release"
 if [ -n "$REGIONS_FROM" ] && [ ! -f "$REGIONS_FROM" ]; then fail "--regions $REGIONS_FROM: no such file"; fi
 
@@ -342,8 +344,11 @@ fi
 IN_CHANGE=yes
 printf '# njs-region-router %s: files installed by install.sh (read by the next install and --uninstall)\n' "$VERSION" >"$WORK/manifest"
 
-put_file "$HERE/dist/region-router.js" "$NJS_PATH/region-router.js"
-printf '%s\n' "$NJS_PATH/region-router.js" >>"$WORK/manifest"
+# The router, and the metrics module that only metrics-http.conf imports (njs 0.8+).
+for module in region-router.js region-router-metrics.js; do
+    put_file "$HERE/dist/$module" "$NJS_PATH/$module"
+    printf '%s\n' "$NJS_PATH/$module" >>"$WORK/manifest"
+done
 for snippet in "$HERE"/nginx/*.conf; do
     name=$(basename -- "$snippet")
     [ "$name" != regions.conf ] || continue
@@ -384,7 +389,7 @@ fi
 IN_CHANGE=no
 
 say "$regions_note"
-say "installed $NJS_PATH/region-router.js and $DEST/*.conf (listed in $MANIFEST)"
+say "installed $NJS_PATH/region-router.js, $NJS_PATH/region-router-metrics.js and $DEST/*.conf (listed in $MANIFEST)"
 if [ "$CHECK_STATE" = unwired ]; then
     say "next: wire it in (README, \"Install into your gateway\"): js_path $NJS_PATH/; include region-router/http.conf and region-router/regions.conf in http {}, an upstream map per service, the location snippets; then run this again with --check, and reload"
 fi

@@ -1,6 +1,6 @@
 // @ts-check
 // npm run package: release/njs-region-router-<version>.tar.gz, what a gateway engineer installs: the bundle
-// (built first), the snippets, the example, the installer, README and LICENSE, under one directory
+// and the metrics module (built first), the snippets, the example, the installer, README and LICENSE, under one directory
 // njs-region-router-<version>/ laid out as in the repository (the example runs from it unchanged).
 // Byte for byte the same from the same commit: every entry has the commit's time, owner and group 0, a fixed
 // mode, entries sorted by name, and gzip stores no file name or time.
@@ -58,6 +58,7 @@ function releaseFiles() {
     });
   return [
     { path: 'dist/region-router.js', mode: 0o644 },
+    { path: 'dist/region-router-metrics.js', mode: 0o644 },
     { path: 'nginx/example/nginx.conf', mode: 0o644 },
     { path: 'README.md', mode: 0o644 },
     { path: 'LICENSE', mode: 0o644 },

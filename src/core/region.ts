@@ -38,6 +38,8 @@ export interface Decision {
   region: string;
   source: Source;
   notes: Note[];
+  /** The cookie's region, when it named another region than the token that routed. */
+  cookieDisagrees?: string;
 }
 
 interface Candidate {
@@ -119,6 +121,7 @@ export function decideRegion(view: RequestView, config: RoutingSettings, table: 
     }
     if (cookieRegion !== undefined && cookieRegion !== region) {
       notes.push({ level: 'warn', message: disagreement(cookieRegion, c.source, region) });
+      return { region: region, source: c.source, notes: notes, cookieDisagrees: cookieRegion };
     }
     return { region: region, source: c.source, notes: notes };
   }

@@ -5,7 +5,7 @@
 // it: the njs engine runs a module's top level again for every request.
 import { readSetting, SETTINGS } from '../core/config';
 import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
-import { CANDIDATE, KNOWN, LOG_PREFIX, logNotes, REGION, SOURCE } from './variables';
+import { CANDIDATE, DISAGREEMENT, KNOWN, LOG_PREFIX, logNotes, REGION, SOURCE } from './variables';
 
 type Variables = NginxHTTPRequest['variables'];
 
@@ -71,6 +71,9 @@ function decideOrFail(r: NginxHTTPRequest, v: Variables, view: RequestView): Dec
         ')',
     );
     return undefined;
+  }
+  if (decision.cookieDisagrees !== undefined) {
+    v[DISAGREEMENT] = decision.cookieDisagrees;
   }
   return decision;
 }

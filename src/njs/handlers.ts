@@ -24,6 +24,7 @@ import {
   BEARER_SEGMENT_MAX,
   BEARER_SIGNATURE,
   CANDIDATE,
+  DISAGREEMENT,
   KNOWN,
   LOG_PREFIX,
   REGION,
@@ -61,6 +62,7 @@ function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, sourc
     r.log(LOG_PREFIX + COOKIE_NOT_USED);
   } else if (cookieRegion !== '' && cookieRegion !== region) {
     r.warn(LOG_PREFIX + disagreement(cookieRegion, source, region));
+    v[DISAGREEMENT] = cookieRegion;
   }
   return region;
 }

@@ -10,6 +10,10 @@ export const CANDIDATE = 'region_router_candidate';
 export const KNOWN = 'region_router_known';
 export const REGION = 'region_router_region';
 export const SOURCE = 'region_router_source';
+/** '-', or the upstream a request failed over to (unavailable.conf). */
+export const FAILOVER = 'region_router_failover';
+/** '', or the cookie's region where a wrapped token named another one (metrics and the access log). */
+export const DISAGREEMENT = 'region_router_disagreement';
 /** The segments of a bearer token shaped like a compact JWS, taken apart by nginx (gateway.conf); else ''. */
 export const BEARER_HEADER = 'region_router_bearer_header';
 export const BEARER_PAYLOAD = 'region_router_bearer_payload';

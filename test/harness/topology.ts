@@ -13,7 +13,15 @@ import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
 import { BUNDLE, ROOT } from '../../dev/paths.mjs';
 import { freePort, waitForPort } from '../../dev/ports.mjs';
 import type { Endpoint } from '../../dev/ports.mjs';
-import { checkEngine, engineProbeConf, ensureImage, imageVersions, jsEngineDirective } from '../../dev/runtimes.mjs';
+import { metricsConf } from '../../dev/metrics.mjs';
+import {
+  checkEngine,
+  engineProbeConf,
+  ensureImage,
+  hasSharedDict,
+  imageVersions,
+  jsEngineDirective,
+} from '../../dev/runtimes.mjs';
 import type { Runtime } from '../../dev/runtimes.mjs';
 import { makeCertificates } from '../../dev/tls.mjs';
 import { RUN_LABEL, gatewayPrefixStem } from './run-resources.mjs';
@@ -44,6 +52,8 @@ export interface GatewayInfo {
   http3: boolean;
   /** The engine the gateway's nginx reported running (njs.engine): 'njs' or 'QuickJS'. */
   engine: string;
+  /** Where it serves /metrics (nginx/metrics.conf), on runtimes with a shared dictionary (njs 0.8+). */
+  metrics?: Endpoint;
 }
 
 /** What tests need: plain data, so vitest can hand it from globalSetup to the test files. */
@@ -159,6 +169,10 @@ export async function startTopology(opts: {
       const identityTls = { host: HOST, port: await freePort(HOST) };
       const apiTls = { host: HOST, port: await freePort(HOST) };
       const probe = { host: HOST, port: await freePort(HOST) };
+      // The metrics includes where the runtime has js_shared_dict_zone; on 0.7.9 the access log gives the figures.
+      const metrics = hasSharedDict(versions.njs, runtime.engine)
+        ? { host: HOST, port: await freePort(HOST) }
+        : undefined;
       const own: Record<number, number> = Object.assign({}, ports);
       own[EXAMPLE_PORTS.identity] = identity.port;
       own[EXAMPLE_PORTS.api] = api.port;
@@ -172,7 +186,9 @@ export async function startTopology(opts: {
         errorLog: 'info',
         asRoot: true,
         daemonOff: true,
-        http: [jsEngineDirective(runtime), engineProbeConf(probe)].filter(Boolean).join('\n    '),
+        http: [jsEngineDirective(runtime), engineProbeConf(probe), metrics ? metricsConf(metrics) : '']
+          .filter(Boolean)
+          .join('\n    '),
         tls: {
           listen: { [EXAMPLE_PORTS.identity]: identityTls, [EXAMPLE_PORTS.api]: apiTls },
           nginxVersion: versions.nginx,
@@ -198,7 +214,7 @@ export async function startTopology(opts: {
       containers.push(c);
       const deadline = Date.now() + 15000;
       try {
-        for (const l of [identity, api, identityTls, apiTls, probe])
+        for (const l of [identity, api, identityTls, apiTls, probe].concat(metrics ? [metrics] : []))
           await waitForPort(l.host, l.port, Math.max(0, deadline - Date.now()));
       } catch (e) {
         throw new Error(
@@ -229,6 +245,7 @@ export async function startTopology(opts: {
         nginxVersion: versions.nginx,
         http3: versions.http3,
         engine,
+        metrics,
       };
     });
 

@@ -4,16 +4,21 @@
 // reach, on the host.
 import { spawn } from 'node:child_process';
 import { connect, createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
 import { startEchoUpstream } from '../../dev/echo-upstream.mjs';
 import type { EchoUpstream } from '../../dev/echo-upstream.mjs';
 import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
 import { startNginx } from '../../dev/nginx.mjs';
 import type { RunningNginx } from '../../dev/nginx.mjs';
+import { metricsConf, recipeCounters, scrapeCounters } from '../../dev/metrics.mjs';
+import type { Counters } from '../../dev/metrics.mjs';
 import { freePort } from '../../dev/ports.mjs';
+import type { Endpoint } from '../../dev/ports.mjs';
 import {
   checkEngine,
   engineProbeConf,
   ensureImage,
+  hasSharedDict,
   imageRuntime,
   imageVersions,
   jsEngineDirective,
@@ -34,6 +39,10 @@ export interface Gateway {
   /** The example's port of each upstream (8101, ...) -> the port it runs on here. */
   ports: Record<number, number>;
   sentinel: Upstream;
+  /** Where it serves /metrics, when started with `metrics` on a runtime with a shared dictionary (njs 0.8+). */
+  metrics?: Endpoint;
+  /** Its counters so far: /metrics, or without it the README's recipe over its access log. */
+  counters(): Promise<Counters>;
   /** Takes a region's upstream down (its port then refuses connections). */
   stopUpstream(key: string): Promise<void>;
   /** `nginx -s reload`: SIGHUP to the master. */
@@ -56,6 +65,8 @@ export interface GatewayOptions {
    * 'blackhole' (never accepts: connecting times out).
    */
   faulty?: Record<string, 'refuse' | 'hang' | 'blackhole'>;
+  /** Include the metrics snippets where the runtime has js_shared_dict_zone (njs 0.8+). */
+  metrics?: boolean;
 }
 
 /**
@@ -154,17 +165,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const identityPort = (ports[EXAMPLE_PORTS.identity] = await freePort());
   const apiPort = (ports[EXAMPLE_PORTS.api] = await freePort());
   const probe = { host: '127.0.0.1', port: await freePort() };
+  const versions = imageVersions(image.tag);
+  const metrics =
+    opts.metrics && hasSharedDict(versions.njs, opts.runtime.engine)
+      ? { host: '127.0.0.1', port: await freePort() }
+      : undefined;
   const conf = renderExample({
     ports,
     errorLog: 'info',
     edit: opts.edit,
-    http: [jsEngineDirective(opts.runtime), engineProbeConf(probe)].filter(Boolean).join('\n    '),
+    http: [jsEngineDirective(opts.runtime), engineProbeConf(probe), metrics ? metricsConf(metrics) : '']
+      .filter(Boolean)
+      .join('\n    '),
   });
   // The prefix is named like the harness's gateway prefixes, so an interrupted run's sweep finds it.
   const name = gatewayPrefixStem(opts.runId).replace(/^region-router-/, '') + opts.name;
   const nginx = await startNginx(conf, {
     name,
-    listen: [{ host: '127.0.0.1', port: identityPort }, { host: '127.0.0.1', port: apiPort }, probe],
+    listen: [{ host: '127.0.0.1', port: identityPort }, { host: '127.0.0.1', port: apiPort }, probe].concat(
+      metrics ? [metrics] : [],
+    ),
     runtime: imageRuntime(image.tag, { namePrefix: 'region-router-', labels: { [RUN_LABEL]: opts.runId } }),
     readable: opts.readable,
   });
@@ -176,12 +196,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
   return {
     nginx,
-    versions: imageVersions(image.tag),
+    versions,
     identityPort,
     apiPort,
     upstreams,
     ports,
     sentinel,
+    metrics,
+    counters: async function () {
+      return metrics ? scrapeCounters(metrics) : recipeCounters(join(nginx.prefix, 'access.log'));
+    },
     stopUpstream: async function (key) {
       const u = upstreams[key];
       delete upstreams[key];

@@ -3,10 +3,16 @@
 // nginx and engine, the built bundle, the shipped example config) and must reach the home region's upstream
 // with method, target, headers and body intact, and its answer must come back unchanged. Each case also
 // checks the protocol, routing source and upstream in the access log and the warn lines in the error log.
-// A failing case's message carries the exchange and the gateway's error log.
+// A failing case's message carries the exchange and the gateway's error log. After the cases, each
+// gateway's counters (its /metrics, or on njs 0.7.9 the README's access-log recipe) must equal what the
+// cases sent it, per region and source, and the disagreements among them.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { headerValues } from '../../dev/echo-upstream.mjs';
 import { brokenLines, logCursor } from '../../dev/logs.mjs';
+import { countedSince, Counters, expectedCounters, recipeCounters, scrapeCounters } from '../../dev/metrics.mjs';
 import type { Endpoint } from '../../dev/ports.mjs';
 import { REGIONS, Region } from '../harness/topology';
 import { MESSAGE_TYPES, Built, buildCase } from './messages';
@@ -23,6 +29,34 @@ const transports = TRANSPORTS.filter(function (t) {
   return !t.browser || http3;
 });
 const pool: Pool = {};
+
+// What each entry gateway was sent, by the cases' own expectations, and its counters before the first case.
+const sentTo = {} as Record<Region, ReturnType<typeof expectedCounters>>;
+const countersBefore = {} as Record<Region, Counters>;
+const accessLogBefore = {} as Record<Region, ReturnType<typeof logCursor>>;
+beforeAll(async function () {
+  for (const entry of REGIONS) {
+    sentTo[entry] = expectedCounters();
+    const at = topology.gateways[entry].metrics;
+    countersBefore[entry] = at ? await scrapeCounters(at) : {};
+    accessLogBefore[entry] = logCursor(topology.gateways[entry].prefix);
+  }
+});
+
+/** What a gateway counted since the first case: its /metrics, or where it has none the access-log recipe. */
+async function countedBy(entry: Region): Promise<Counters> {
+  const at = topology.gateways[entry].metrics;
+  if (at) return countedSince(countersBefore[entry], await scrapeCounters(at));
+  const dir = mkdtempSync(join(tmpdir(), 'region-router-recipe-'));
+  try {
+    const log = join(dir, 'access.log');
+    writeFileSync(log, await accessLogBefore[entry].accessLines());
+    return recipeCounters(log);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (http3) {
   beforeAll(async function () {
     const origins = REGIONS.flatMap(function (r) {
@@ -110,6 +144,8 @@ async function runCase(
   try {
     if (transport.browser && !browserCanSend(built.sent))
       throw new Error('a browser cannot send this message as built: mark it notByBrowser');
+    // Counted as sent: a request that fails on the way fails its case, and the counters' check with it.
+    sentTo[entry].request({ region, source: built.expected.source, disagreement: built.expected.cookieDisagrees });
     got = await send(link, built.sent, pool);
     const answered = headerValues(got.rawHeaders, 'x-upstream');
     meta.answered = answered.join(',') || 'none (' + got.status + ')';
@@ -203,6 +239,42 @@ for (const transport of transports) {
 
 describe('the gateways after the matrix', function () {
   for (const entry of REGIONS) {
+    it(
+      'the ' +
+        entry +
+        ' gateway counted each request once, per region and source, and each disagreement (' +
+        (topology.gateways[entry].metrics ? 'its /metrics' : "the README's access-log recipe: no shared dictionary") +
+        ')',
+      async function (context) {
+        const counted = await countedBy(entry);
+        const sent = sentTo[entry].counters;
+        expect(Object.keys(sent).length, 'cases sent to this gateway').toBeGreaterThan(0);
+        expect(counted).toEqual(sent);
+        const total = function (family: string): number {
+          return Object.keys(sent)
+            .filter(function (k) {
+              return k.startsWith(family + '{');
+            })
+            .reduce(function (n, k) {
+              return n + sent[k];
+            }, 0);
+        };
+        (context.task.meta as Record<string, unknown>).summary =
+          'metrics [' +
+          topology.runtime.id +
+          ']: the ' +
+          entry +
+          ' gateway counted ' +
+          total('region_router_requests_total') +
+          ' requests in ' +
+          Object.keys(sent).length +
+          ' counters, ' +
+          total('region_router_disagreements_total') +
+          ' disagreements: equal to what the cases sent (' +
+          (topology.gateways[entry].metrics ? '/metrics' : 'access-log recipe') +
+          ')';
+      },
+    );
     it('the ' + entry + ' gateway logged no error and no crash', function () {
       expect(brokenLines(logCursor(topology.gateways[entry].prefix).errorTail(100000))).toEqual([]);
     });

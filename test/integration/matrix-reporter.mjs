@@ -13,6 +13,7 @@ export function matrixReporter() {
         state: result.state,
         errors: result.errors || [],
         matrix: testCase.meta().matrix,
+        summary: testCase.meta().summary,
       };
       (entry.matrix ? cases : checks).push(entry);
     },

@@ -34,6 +34,8 @@ export interface Expected {
   status: number;
   /** region_router warn lines this request must log, one each (and no others). */
   warns: RegExp[];
+  /** The cookie's region, where it names another region than the token that routes: a disagreement. */
+  cookieDisagrees?: Region;
 }
 
 export interface Built {
@@ -453,7 +455,7 @@ export const MESSAGE_TYPES: MessageType[] = [
       return {
         service: 'identity',
         sent,
-        expected: expect('home', 'code', 200, [TOKEN_DISAGREES(other, 'code', home)]),
+        expected: { ...expect('home', 'code', 200, [TOKEN_DISAGREES(other, 'code', home)]), cookieDisagrees: other },
         secrets: [code, SESSION],
       };
     },
@@ -466,7 +468,10 @@ export const MESSAGE_TYPES: MessageType[] = [
       return {
         service: 'api',
         sent,
-        expected: expect('home', 'bearer', 200, [TOKEN_DISAGREES(other, 'bearer', home)]),
+        expected: {
+          ...expect('home', 'bearer', 200, [TOKEN_DISAGREES(other, 'bearer', home)]),
+          cookieDisagrees: other,
+        },
         secrets: [t, SESSION],
       };
     },

@@ -58,6 +58,8 @@ async function runOn(runtime) {
     return c.state === 'passed';
   }).length;
   log('other checks [' + runtime.id + ']: ' + checksPassed + '/' + results.checks.length + ' passed');
+  // What a passing check wants said, e.g. the metrics figures.
+  for (const c of results.checks) if (c.summary && c.state === 'passed') log(c.summary);
   log(
     'timings [' +
       runtime.id +

@@ -166,9 +166,9 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
     expect(r.stdout).toContain('installed the example region table as /etc/nginx/region-router/regions.conf');
     expect(r.stdout).toContain('not in the configuration yet');
     expect(must('cat /etc/nginx/region-router/.installed').split('\n').filter(function (l) { return l.startsWith('/'); }).sort())
-      .toEqual(['/etc/nginx/njs/region-router.js'].concat(['api-location', 'engine-qjs', 'gateway', 'http', 'identity-location', 'regions', 'server', 'unavailable']
+      .toEqual(['/etc/nginx/njs/region-router.js', '/etc/nginx/njs/region-router-metrics.js'].concat(['api-location', 'engine-qjs', 'gateway', 'http', 'identity-location', 'metrics', 'metrics-http', 'regions', 'server', 'unavailable']
         .map(function (n) { return '/etc/nginx/region-router/' + n + '.conf'; })).sort());
-    expect(must('stat -c %a /etc/nginx/njs/region-router.js /etc/nginx/region-router/http.conf')).toBe('644\n644\n');
+    expect(must('stat -c %a /etc/nginx/njs/region-router.js /etc/nginx/njs/region-router-metrics.js /etc/nginx/region-router/http.conf')).toBe('644\n644\n644\n');
 
     must('cat > /etc/nginx/conf.d/region-router.conf', readmeWiring('/etc/nginx', identityPort, apiPort));
     const check = install('--check');

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE, ROOT } from '../../dev/paths.mjs';
+import { BUNDLE, METRICS_BUNDLE, ROOT } from '../../dev/paths.mjs';
 
 const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const NAME = 'njs-region-router-' + VERSION;
@@ -56,13 +56,14 @@ describe('npm run package', function () {
 
   it('holds the bundle, the snippets, the example, the installer, README and LICENSE, sorted by name', function () {
     const snippets = readdirSync(join(ROOT, 'nginx')).filter(function (f) { return f.endsWith('.conf'); }).sort();
-    const expected = ['', 'LICENSE', 'README.md', 'VERSION', 'dist/', 'dist/region-router.js', 'install.sh', 'nginx/']
+    const expected = ['', 'LICENSE', 'README.md', 'VERSION', 'dist/', 'dist/region-router-metrics.js', 'dist/region-router.js', 'install.sh', 'nginx/']
       .concat(snippets.map(function (f) { return 'nginx/' + f; }), ['nginx/example/', 'nginx/example/nginx.conf'])
       .map(function (p) { return NAME + '/' + p; })
       .sort();
     const listed = tar(['-tzf', first.tarball]).split('\n').filter(Boolean);
     expect(listed).toEqual(expected);
     expect(tar(['-xzOf', first.tarball, NAME + '/dist/region-router.js'])).toBe(readFileSync(BUNDLE, 'utf8'));
+    expect(tar(['-xzOf', first.tarball, NAME + '/dist/region-router-metrics.js'])).toBe(readFileSync(METRICS_BUNDLE, 'utf8'));
     for (const f of snippets) {
       expect(tar(['-xzOf', first.tarball, NAME + '/nginx/' + f])).toBe(readFileSync(join(ROOT, 'nginx', f), 'utf8'));
     }

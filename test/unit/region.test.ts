@@ -78,10 +78,14 @@ describe('precedence', function () {
     expect(d.notes).toEqual([
       { level: 'warn', message: 'cookie region eu differs from bearer region us; routed by bearer' },
     ]);
+    // what $region_router_disagreement records, for the access log and the metrics
+    expect(d.cookieDisagrees).toBe('eu');
   });
 
   it('agreeing sources give no note', function () {
-    expect(decide({ cookie: 'us', authorization: 'Bearer ' + US }).notes).toEqual([]);
+    const d = decide({ cookie: 'us', authorization: 'Bearer ' + US });
+    expect(d.notes).toEqual([]);
+    expect(d.cookieDisagrees).toBeUndefined();
   });
 
   it('form field, then bearer, then id_token_hint, then cookie', function () {

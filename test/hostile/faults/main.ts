@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokenLines } from '../../../dev/logs.mjs';
+import { countedSince, Counters, expectedCounters } from '../../../dev/metrics.mjs';
 import { ROOT } from '../../../dev/paths.mjs';
 import type { Runtime } from '../../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../../dev/tokens.mjs';
@@ -64,6 +65,8 @@ function tokenRequest(token: string, n: number): string {
 /** The requests of one user of a region: browser GET (cookie), token POST (wrapped code), API GET (bearer). */
 interface Traffic {
   region: string;
+  /** $region_router_source it is routed by. */
+  source: string;
   kind: string;
   service: string;
   token: string;
@@ -90,6 +93,7 @@ async function trafficFor(region: string): Promise<Traffic[]> {
   return [
     {
       region,
+      source: 'cookie',
       kind: 'browser GET',
       service: 'identity',
       token,
@@ -106,6 +110,7 @@ async function trafficFor(region: string): Promise<Traffic[]> {
     },
     {
       region,
+      source: 'code',
       kind: 'token POST',
       service: 'identity',
       token,
@@ -127,6 +132,7 @@ async function trafficFor(region: string): Promise<Traffic[]> {
     },
     {
       region,
+      source: 'bearer',
       kind: 'API GET',
       service: 'api',
       token,
@@ -221,6 +227,15 @@ async function mixed(gw: Gateway, traffic: Traffic[], rounds: number, width = 8)
   return jobs.map(function (t, i) {
     return { t, a: answers[i] };
   });
+}
+
+/** Counters in key order, to compare and show. */
+function sortedCounters(c: Counters): [string, number][] {
+  return Object.keys(c)
+    .sort()
+    .map(function (k): [string, number] {
+      return [k, c[k]];
+    });
 }
 
 function accessLines(gw: Gateway, pattern: RegExp): string[] {
@@ -472,12 +487,13 @@ async function refusedAndTimeout(at: Run): Promise<FaultResult[]> {
 async function failover(at: Run): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
   const us = await trafficFor('us');
-  return withGateway(at, { edit: allowUsToFailOverToEu(at) }, async function failoverRun(gw) {
+  return withGateway(at, { edit: allowUsToFailOverToEu(at), metrics: true }, async function failoverRun(gw) {
     const out: FaultResult[] = [];
     const euIdentity = gw.upstreams['eu/identity'];
     await gw.stopUpstream('us/identity');
     await gw.stopUpstream('us/api');
     const before = euIdentity.seen.length;
+    const countersBefore = await gw.counters();
     const down = await mixed(gw, eu.concat(us), 5);
     const problems = down.map(function (x) {
       if (x.t.region === 'eu') return servedBy(x.a, 'eu/' + x.t.service);
@@ -494,12 +510,30 @@ async function failover(at: Run): Promise<FaultResult[]> {
     const marked = accessLines(gw, /" 200 \d+ region=us source=(cookie|code) .* failover=idsvr_eu$/);
     if (marked.length !== 10)
       problems.push('expected 10 access-log lines "200 region=us ... failover=idsvr_eu", found ' + marked.length);
+    // The counters (/metrics, or on njs 0.7.9 the README's access-log recipe) against what was sent.
+    const sent = expectedCounters();
+    for (const x of down)
+      sent.request({
+        region: x.t.region,
+        source: x.t.source,
+        failover: x.t.region === 'us' && x.t.service === 'identity' ? 'idsvr_eu' : undefined,
+      });
+    const counted = countedSince(countersBefore, await gw.counters());
+    if (JSON.stringify(sortedCounters(counted)) !== JSON.stringify(sortedCounters(sent.counters)))
+      problems.push(
+        'counted ' +
+          JSON.stringify(sortedCounters(counted)) +
+          ', sent ' +
+          JSON.stringify(sortedCounters(sent.counters)),
+      );
     out.push(
       verdict(
-        'failover allowed for us (identity only): us served by eu, marked failover=idsvr_eu; us API still 503',
+        'failover allowed for us (identity only): us served by eu, marked failover=idsvr_eu and counted; us API still 503',
         problems,
         down.length +
-          ' requests; 10 us identity requests failed over and were logged failover=idsvr_eu; 5 us API requests 503',
+          ' requests; 10 us identity requests failed over, were logged failover=idsvr_eu and counted (' +
+          (gw.metrics ? '/metrics' : 'access-log recipe') +
+          '); 5 us API requests 503',
       ),
     );
 
