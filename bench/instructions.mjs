@@ -5,7 +5,16 @@
 // warm-up, counters zeroed, N requests on one keepalive connection, a dump; its total / N is the figure.
 // The host runtime uses the host's valgrind; the others run in the release's bench image (bench/runtime.mjs).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -18,9 +18,7 @@ const BYTES_FROM = (String as unknown as BytesFrom).bytesFrom;
 
 /** How many bytes an njs decoder makes of a base64url text: it stops at the first foreign character. */
 function decodedLength(segment: string): number {
-  return BYTES_FROM !== undefined
-    ? BYTES_FROM(segment, 'base64url').length
-    : Buffer.from(segment, 'base64url').length;
+  return BYTES_FROM !== undefined ? BYTES_FROM(segment, 'base64url').length : Buffer.from(segment, 'base64url').length;
 }
 
 /**
