@@ -49,7 +49,7 @@ export function tokenFields(form: Form): TokenField[] {
 
 /**
  * The message's first token field and its value as sent, found in one pass without building the form:
- * undefined when the body needs more than that (a name with '%' or '+', which could decode to any name;
+ * undefined when the body needs more than that (a name with '%', which could decode to any name;
  * grant_type or the field sent twice, or absent). What it returns is what parseForm and tokenFields give.
  */
 export function firstTokenField(body: string): { field: TokenField; encoded: string } | undefined {
@@ -60,7 +60,8 @@ export function firstTokenField(body: string): { field: TokenField; encoded: str
     const pair = pairs[i];
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
-    if (name.indexOf('%') >= 0 || name.indexOf('+') >= 0) {
+    // '%' could decode to any name; '+' decodes to a space, which no name that counts here contains.
+    if (name.indexOf('%') >= 0) {
       return undefined;
     }
     names.push(name);
