@@ -19,12 +19,13 @@ function fail(message) {
 
 let code;
 try {
-  // The entry's fast paths at the top level; the general path (src/njs/general.ts) inside loadGeneral(),
-  // which only the requests that need it call.
+  // The bearer fast path at the top level; the form POST path (src/njs/body.ts) inside loadBody() and the
+  // general path (src/njs/general.ts) inside loadGeneral(), which only the requests that need them call.
   const main = await bundleForNjs(join(root, 'src', 'index.ts'));
+  const body = await bundleAsFunction(join(root, 'src', 'njs', 'body.ts'), 'loadBody');
   const general = await bundleAsFunction(join(root, 'src', 'njs', 'general.ts'), 'loadGeneral');
   const tail = /export default \w+;\n$/.exec(main);
-  code = main.slice(0, tail.index) + general + tail[0];
+  code = main.slice(0, tail.index) + body + general + tail[0];
 } catch (e) {
   fail(e.message);
 }

@@ -79,15 +79,19 @@ function parse(kind: Kind, raw: string, variable: string): string | number {
   throw new Error('$' + variable + ' ' + problem + ', got "' + raw + '"');
 }
 
-// The names and defaults the fast paths read settings by. A module-level object would be built again for
-// every request on the njs engine (SETTINGS costs about as much as decoding a small token), so the fast
-// paths read with these constants and SETTINGS is built from them.
-export const CLAIM_VARIABLE = 'region_router_claim';
-export const DEFAULT_CLAIM = 'zone';
-export const MAX_TOKEN_BYTES_VARIABLE = 'region_router_max_token_bytes';
-export const DEFAULT_MAX_TOKEN_BYTES = 16384;
-export const CONTINUE_AT_VARIABLE = 'region_router_continue_at';
-export const DEFAULT_CONTINUE_AT = '@region_router_proxy';
+/**
+ * The names and defaults the fast paths read settings by. A module-level object would be built again for
+ * every request on the njs engine (SETTINGS costs about as much as decoding a small token), and so would a
+ * module-level constant: a const enum's values are written where they are used. SETTINGS is built from it.
+ */
+export const enum Setting {
+  ClaimVariable = 'region_router_claim',
+  DefaultClaim = 'zone',
+  MaxTokenBytesVariable = 'region_router_max_token_bytes',
+  DefaultMaxTokenBytes = 16384,
+  ContinueAtVariable = 'region_router_continue_at',
+  DefaultContinueAt = '@region_router_proxy',
+}
 
 /** The settings the njs module reads, in the order the README lists them. */
 export const SETTINGS = {
@@ -98,23 +102,23 @@ export const SETTINGS = {
     doc: 'region for requests that carry none; must be a value of the table',
   } as ModuleSetting<'region'>,
   claim: {
-    variable: CLAIM_VARIABLE,
+    variable: Setting.ClaimVariable,
     kind: 'claim',
-    fallback: DEFAULT_CLAIM,
+    fallback: Setting.DefaultClaim,
     shown: '`zone`',
     doc: 'wrapped-token payload claim that holds the region (published examples of this pattern use `zone` or `region`)',
   } as ModuleSetting<'claim'>,
   maxTokenBytes: {
-    variable: MAX_TOKEN_BYTES_VARIABLE,
+    variable: Setting.MaxTokenBytesVariable,
     kind: 'tokenBytes',
-    fallback: DEFAULT_MAX_TOKEN_BYTES,
+    fallback: Setting.DefaultMaxTokenBytes,
     shown: '`16384`',
     doc: 'longest wrapped token that is decoded (64 to 65536); a longer one is ignored as a source',
   } as ModuleSetting<'tokenBytes'>,
   continueAt: {
-    variable: CONTINUE_AT_VARIABLE,
+    variable: Setting.ContinueAtVariable,
     kind: 'location',
-    fallback: DEFAULT_CONTINUE_AT,
+    fallback: Setting.DefaultContinueAt,
     shown: '`@region_router_proxy`',
     doc: 'named location where a form POST continues once its body has been routed',
   } as ModuleSetting<'location'>,

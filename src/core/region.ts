@@ -85,8 +85,11 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
   return found;
 }
 
-/** The info note of a region cookie that names no region of the table (the fast paths log it too). */
-export const COOKIE_NOT_USED = 'region cookie names no configured region; not used';
+/** Notes the fast paths log too (a const enum: no module-level binding in the bundle). */
+export const enum Notes {
+  /** A region cookie that names no region of the table. */
+  CookieNotUsed = 'region cookie names no configured region; not used',
+}
 
 /** The warn note when the cookie and the token that routes disagree: region names only, no request content. */
 export function disagreement(cookieRegion: string, source: Source, region: string): string {
@@ -103,7 +106,7 @@ export function decideRegion(view: RequestView, config: RoutingSettings, table: 
   // The cookie is looked up first: the table lookup may be stateful (nginx's probe variable).
   const cookieRegion = view.cookie !== undefined && view.cookie.length > 0 ? lookUp(table, view.cookie) : undefined;
   if (view.cookie !== undefined && view.cookie.length > 0 && cookieRegion === undefined) {
-    notes.push({ level: 'info', message: COOKIE_NOT_USED });
+    notes.push({ level: 'info', message: Notes.CookieNotUsed });
   }
 
   const candidates = tokenCandidates(view, notes);

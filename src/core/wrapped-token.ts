@@ -59,7 +59,9 @@ function isSegment(segment: string): boolean {
   return /^[A-Za-z0-9_-]+$/.test(segment);
 }
 
-const NOT_JWT = 'is not a JWT (three base64url segments)';
+const enum Reason {
+  NotJwt = 'is not a JWT (three base64url segments)',
+}
 
 /**
  * Reads the region claim of a wrapped token. Never throws: every failure is a reason, and no reason
@@ -76,7 +78,7 @@ export function readRegionClaim(token: string, claim: string, maxTokenBytes: num
   // several times more under QuickJS).
   const segments = token.split('.');
   if (segments.length !== 3 || !isSegment(segments[0]) || !isSegment(segments[2])) {
-    return { ok: false, reason: NOT_JWT };
+    return { ok: false, reason: Reason.NotJwt };
   }
   return readPayloadClaim(segments[1], claim);
 }
@@ -88,7 +90,7 @@ export function readRegionClaim(token: string, claim: string, maxTokenBytes: num
 export function readPayloadClaim(segment: string, claim: string): ClaimReading {
   const text = decodeSegment(segment);
   if (text === undefined) {
-    return { ok: false, reason: NOT_JWT };
+    return { ok: false, reason: Reason.NotJwt };
   }
   let payload: unknown;
   try {

@@ -5,14 +5,14 @@
 // it: the njs engine runs a module's top level again for every request.
 import { readSetting, SETTINGS } from '../core/config';
 import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
-import { CANDIDATE, DISAGREEMENT, KNOWN, LOG_PREFIX, logNotes, REGION, SOURCE } from './variables';
+import { Log, Variable, logNotes } from './variables';
 
 type Variables = NginxHTTPRequest['variables'];
 
 function regionTable(v: Variables): RegionTable {
   return function (candidate) {
-    v[CANDIDATE] = candidate;
-    const known = v[KNOWN];
+    v[Variable.Candidate] = candidate;
+    const known = v[Variable.Known];
     return known === undefined || known === '' ? undefined : known;
   };
 }
@@ -21,7 +21,7 @@ function headerView(v: Variables): RequestView {
   return {
     authorization: v.http_authorization,
     // Until njs sets it, $region_router_candidate evaluates to the cookie named in the region table.
-    cookie: v[CANDIDATE],
+    cookie: v[Variable.Candidate],
     idTokenHint: v.arg_id_token_hint,
   };
 }
@@ -44,7 +44,7 @@ function settings(v: Variables): RoutingSettings {
 function decide(r: NginxHTTPRequest, v: Variables, view: RequestView): Decision | undefined {
   const decision = decideOrFail(r, v, view);
   // Set either way: nginx's own default source (http.conf) is the bearer fast path's.
-  v[SOURCE] = decision === undefined ? '-' : decision.source;
+  v[Variable.Source] = decision === undefined ? '-' : decision.source;
   return decision;
 }
 
@@ -54,26 +54,26 @@ function decideOrFail(r: NginxHTTPRequest, v: Variables, view: RequestView): Dec
   try {
     decision = decideRegion(view, settings(v), table);
   } catch (e) {
-    r.error(LOG_PREFIX + (e as Error).message);
+    r.error(Log.Prefix + (e as Error).message);
     return undefined;
   }
   logNotes(r, decision.notes);
   // Checked only when used, to keep the lookup off the common path.
   if (decision.source === 'default' && table(decision.region) === undefined) {
     r.error(
-      LOG_PREFIX +
+      Log.Prefix +
         '$' +
         SETTINGS.defaultRegion.variable +
         ' "' +
         decision.region +
         '" is not in the region table ($' +
-        KNOWN +
+        Variable.Known +
         ')',
     );
     return undefined;
   }
   if (decision.cookieDisagrees !== undefined) {
-    v[DISAGREEMENT] = decision.cookieDisagrees;
+    v[Variable.Disagreement] = decision.cookieDisagrees;
   }
   return decision;
 }
@@ -94,14 +94,14 @@ export function routeBody(r: NginxHTTPRequest, v: Variables, body: string | unde
   try {
     continueAt = readSetting(v, 'continueAt');
   } catch (e) {
-    r.error(LOG_PREFIX + (e as Error).message);
-    v[REGION] = '';
+    r.error(Log.Prefix + (e as Error).message);
+    v[Variable.Region] = '';
     r.internalRedirect(SETTINGS.continueAt.fallback as string);
     return;
   }
   const view = headerView(v);
   view.form = body;
   const decision = decide(r, v, view);
-  v[REGION] = decision === undefined ? '' : decision.region;
+  v[Variable.Region] = decision === undefined ? '' : decision.region;
   r.internalRedirect(continueAt);
 }

@@ -2,7 +2,7 @@
 // include nginx/metrics-http.conf import it, so the others pay nothing for it. On the njs engine its top
 // level runs again for every request that enters njs, so it holds the two entry points and little else.
 import { counterKeys, exposition, METRICS_ZONE } from '../core/metrics';
-import { DISAGREEMENT, FAILOVER, LOG_PREFIX, REGION, SOURCE } from './variables';
+import { Log, Variable } from './variables';
 
 // Under QuickJS a context serves many requests: look the zone up once per context.
 let zone: NgxSharedDict<number> | undefined;
@@ -12,7 +12,7 @@ function counters(r: NginxHTTPRequest): NgxSharedDict<number> | undefined {
   if (zone === undefined) {
     zone = ngx.shared[METRICS_ZONE] as NgxSharedDict<number> | undefined;
     if (zone === undefined) {
-      r.error(LOG_PREFIX + 'no js_shared_dict_zone ' + METRICS_ZONE + ': include region-router/metrics-http.conf');
+      r.error(Log.Prefix + 'no js_shared_dict_zone ' + METRICS_ZONE + ': include region-router/metrics-http.conf');
     }
   }
   return zone;
@@ -27,10 +27,10 @@ function count(r: NginxHTTPRequest): string {
   if (dict !== undefined) {
     const v = r.variables;
     const keys = counterKeys({
-      region: v[REGION] || '',
-      source: v[SOURCE] || '-',
-      failover: v[FAILOVER] || '-',
-      disagreement: v[DISAGREEMENT] || '',
+      region: v[Variable.Region] || '',
+      source: v[Variable.Source] || '-',
+      failover: v[Variable.Failover] || '-',
+      disagreement: v[Variable.Disagreement] || '',
     });
     try {
       for (let i = 0; i < keys.length; i++) {
@@ -38,7 +38,7 @@ function count(r: NginxHTTPRequest): string {
       }
     } catch (e) {
       // A full zone (SharedMemoryError): the counters stop growing, routing is not affected.
-      r.error(LOG_PREFIX + 'counting failed: ' + (e as Error).message);
+      r.error(Log.Prefix + 'counting failed: ' + (e as Error).message);
     }
   }
   return '';
