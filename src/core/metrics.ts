@@ -3,9 +3,6 @@
 // Label values come only from the region table, the failover table and the router's own source names, so
 // the number of counters is bounded by the configuration, never by what clients send.
 
-/** The js_shared_dict_zone that holds the counters (nginx/metrics-http.conf declares it). */
-export const METRICS_ZONE = 'region_router_metrics';
-
 /** What the router recorded of one request: the variables its access log shows. */
 export interface RoutedRequest {
   /** $region_router_region: a value of the region table, or '' when a wrong setting failed the request. */
@@ -18,11 +15,18 @@ export interface RoutedRequest {
   disagreement: string;
 }
 
-// The counter families. Plain strings at the top level: the njs engine runs a module's top level again for
-// every request that enters njs, and counting is on every request's path.
-export const REQUESTS = 'region_router_requests_total';
-export const FAILOVERS = 'region_router_failovers_total';
-export const DISAGREEMENTS = 'region_router_disagreements_total';
+/**
+ * The zone and the counter families. A const enum: esbuild writes the values where they are used, so the
+ * module has no top-level binding for them, which the njs engine would create again for every request
+ * that enters njs (counting is on every request's path).
+ */
+export const enum Metrics {
+  /** The js_shared_dict_zone that holds the counters (nginx/metrics-http.conf declares it). */
+  Zone = 'region_router_metrics',
+  Requests = 'region_router_requests_total',
+  Failovers = 'region_router_failovers_total',
+  Disagreements = 'region_router_disagreements_total',
+}
 
 /** A label as the text format writes it. Table values are names; a quote, backslash or newline would break the line. */
 function label(name: string, value: string): string {
@@ -40,13 +44,13 @@ function label(name: string, value: string): string {
  */
 export function counterKeys(request: RoutedRequest): string[] {
   const region = label('region', request.region);
-  const keys = [REQUESTS + '{' + region + ',' + label('source', request.source) + '}'];
+  const keys = [Metrics.Requests + '{' + region + ',' + label('source', request.source) + '}'];
   if (request.failover !== '-' && request.failover !== '') {
-    keys.push(FAILOVERS + '{' + region + ',' + label('upstream', request.failover) + '}');
+    keys.push(Metrics.Failovers + '{' + region + ',' + label('upstream', request.failover) + '}');
   }
   if (request.disagreement !== '') {
     keys.push(
-      DISAGREEMENTS +
+      Metrics.Disagreements +
         '{' +
         label('cookie_region', request.disagreement) +
         ',' +
@@ -65,9 +69,15 @@ export function counterKeys(request: RoutedRequest): string[] {
  */
 export function exposition(counters: [string, number][]): string {
   const families = [
-    [REQUESTS, 'Requests by home region and the source that named it.'],
-    [FAILOVERS, "Requests sent to another region's upstream (the failover table) while their own was unreachable."],
-    [DISAGREEMENTS, 'Requests whose region cookie named another region than their wrapped token; routed by the token.'],
+    [Metrics.Requests, 'Requests by home region and the source that named it.'],
+    [
+      Metrics.Failovers,
+      "Requests sent to another region's upstream (the failover table) while their own was unreachable.",
+    ],
+    [
+      Metrics.Disagreements,
+      'Requests whose region cookie named another region than their wrapped token; routed by the token.',
+    ],
   ];
   const sorted = counters.slice().sort(function (a, b) {
     return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;

@@ -6,10 +6,11 @@
 // The fast path answers only where the general path would give the same region, source and log lines.
 import { readValue, Setting } from '../core/config';
 import { readPayloadClaim } from '../core/wrapped-token';
+import { Bearer } from './bearer';
 import type * as Body from './body';
 import type * as General from './general';
 import { routeTo, Variables } from './route';
-import { Bearer, Variable } from './variables';
+import { Variable } from './variables';
 
 /** general.ts and body.ts, each built into a function by build/build.mjs: called only by requests that need it. */
 declare function loadGeneral(): typeof General;

@@ -1,7 +1,7 @@
 // The metrics module, dist/region-router-metrics.js, apart from the router's bundle: only gateways that
 // include nginx/metrics-http.conf import it, so the others pay nothing for it. On the njs engine its top
 // level runs again for every request that enters njs, so it holds the two entry points and little else.
-import { counterKeys, exposition, METRICS_ZONE } from '../core/metrics';
+import { counterKeys, exposition, Metrics } from '../core/metrics';
 import { Log, Variable } from './variables';
 
 // Under QuickJS a context serves many requests: look the zone up once per context.
@@ -10,9 +10,9 @@ let zone: NgxSharedDict<number> | undefined;
 /** The counters' zone; undefined (logged) when metrics-http.conf's js_shared_dict_zone is missing. */
 function counters(r: NginxHTTPRequest): NgxSharedDict<number> | undefined {
   if (zone === undefined) {
-    zone = ngx.shared[METRICS_ZONE] as NgxSharedDict<number> | undefined;
+    zone = ngx.shared[Metrics.Zone] as NgxSharedDict<number> | undefined;
     if (zone === undefined) {
-      r.error(Log.Prefix + 'no js_shared_dict_zone ' + METRICS_ZONE + ': include region-router/metrics-http.conf');
+      r.error(Log.Prefix + 'no js_shared_dict_zone ' + Metrics.Zone + ': include region-router/metrics-http.conf');
     }
   }
   return zone;
@@ -48,7 +48,7 @@ function count(r: NginxHTTPRequest): string {
 function serve(r: NginxHTTPRequest): void {
   const dict = counters(r);
   if (dict === undefined) {
-    r.return(500, 'region_router: no js_shared_dict_zone ' + METRICS_ZONE + ' (include metrics-http.conf)\n');
+    r.return(500, 'region_router: no js_shared_dict_zone ' + Metrics.Zone + ' (include metrics-http.conf)\n');
     return;
   }
   r.headersOut['Content-Type'] = 'text/plain; version=0.0.4; charset=utf-8';

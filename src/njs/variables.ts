@@ -25,11 +25,6 @@ export const enum Variable {
   BearerSignature = 'region_router_bearer_signature',
 }
 
-export const enum Bearer {
-  /** The most characters gateway.conf takes in a bearer token's header or signature (`{1,1024}`). */
-  SegmentMax = 1024,
-}
-
 export function logNotes(r: NginxHTTPRequest, notes: Note[]): void {
   for (let i = 0; i < notes.length; i++) {
     const note = notes[i];

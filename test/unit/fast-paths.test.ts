@@ -1,11 +1,13 @@
 // The building blocks of the njs fast paths (src/njs/handlers.ts) give exactly what the general path's
 // give, on generated input: the form's first token field, the payload reading, the region-name check.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isRegionName, REGION_NAME } from '../../src/core/config';
 import { parseForm } from '../../src/core/form';
 import { firstTokenField, tokenFields } from '../../src/core/message';
 import { readPayloadClaim, readRegionClaim } from '../../src/core/wrapped-token';
+import { Bearer } from '../../src/njs/bearer';
 import { wrapped } from './helpers';
 
 const US = wrapped({ zone: 'us' });
@@ -101,5 +103,12 @@ describe('fast paths decide as the general ones', function () {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('takes the bound on a bearer header and signature that gateway.conf enforces', function () {
+    // The bearer fast path skips reading them when the payload alone leaves room for both at that bound.
+    const conf = readFileSync(new URL('../../nginx/gateway.conf', import.meta.url), 'utf8');
+    const bounds = conf.match(/\{1,(\d+)\}/g) || [];
+    expect(bounds).toEqual(['{1,' + Bearer.SegmentMax + '}', '{1,' + Bearer.SegmentMax + '}']);
   });
 });
