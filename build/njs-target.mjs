@@ -47,6 +47,9 @@ async function esbuildText(entry) {
       write: false,
       legalComments: 'none',
       logLevel: 'silent',
+      // src/core/wrapped-token.ts: the bundle runs in njs only, so the checks that only Node needs are dropped
+      // (a global lookup such as `typeof njs` costs the njs engine over 1k instructions on every request).
+      define: { NJS_BUNDLE: 'true' },
     });
   } catch (e) {
     throw new Error(

@@ -9,7 +9,7 @@ import { readPayloadClaim } from '../core/wrapped-token';
 import { Bearer } from './bearer';
 import type * as Body from './body';
 import type * as General from './general';
-import { routeTo, Variables } from './route';
+import { routeTo } from './route';
 import { Variable } from './variables';
 
 /** general.ts and body.ts, each built into a function by build/build.mjs: called only by requests that need it. */
@@ -22,32 +22,30 @@ let general: typeof General | undefined;
 let body: typeof Body | undefined;
 
 /**
- * Whether a bearer token is within $region_router_max_token_bytes. gateway.conf bounds its header and its
- * signature, so the payload's length nearly always answers without reading them.
- */
-function bearerWithin(v: Variables, payloadLength: number, maxTokenBytes: number): boolean {
-  if (payloadLength + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
-    return true;
-  }
-  return (
-    (v[Variable.BearerHeader] || '').length + payloadLength + (v[Variable.BearerSignature] || '').length + 2 <=
-    maxTokenBytes
-  );
-}
-
-/**
  * js_set $region_router_js_region: requests that carry an Authorization header or an id_token_hint. A
  * request the fast path routes keeps the source nginx gives it, bearer (http.conf).
  */
 function region(r: NginxHTTPRequest): string {
   const v = r.variables;
-  const payload = v[Variable.BearerPayload];
+  // Without a region cookie (API and back-channel requests), nginx hands over the payload with the news
+  // that there is no cookie to compare the token with: one variable read fewer.
+  let payload = v[Variable.BearerPayloadNoCookie];
+  let cookie: string | undefined = '';
+  if (!payload) {
+    payload = v[Variable.BearerPayload];
+    cookie = undefined;
+  }
   if (payload) {
     try {
       const claim = readValue(v, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
       const maxTokenBytes = readValue(v, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
-      if (bearerWithin(v, payload.length, maxTokenBytes)) {
-        const found = routeTo(r, v, readPayloadClaim(payload, claim), 'bearer');
+      // gateway.conf bounds the header and the signature, so the payload's length nearly always answers.
+      if (
+        payload.length + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes ||
+        (v[Variable.BearerHeader] || '').length + payload.length + (v[Variable.BearerSignature] || '').length + 2 <=
+          maxTokenBytes
+      ) {
+        const found = routeTo(r, v, readPayloadClaim(payload, claim), 'bearer', cookie);
         if (found !== undefined) {
           return found;
         }

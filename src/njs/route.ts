@@ -6,23 +6,80 @@ import { Log, Variable } from './variables';
 
 export type Variables = NginxHTTPRequest['variables'];
 
+// Region table lookups that found a region, by the name looked up. Under QuickJS a context serves many
+// requests, and the table (a map of constants in http {}) answers a name the same way every time, so each
+// name is looked up in nginx once per context. The njs engine starts every request from a fresh copy of the
+// module, where `lookups` never gets past `true` and nothing is kept. One module-level binding: the njs engine
+// makes each again for every request. At most Cache.Names names (a name's case variants count apart), so a
+// stream of distinct names can't grow it.
+interface Lookups {
+  regions: Record<string, string>;
+  count: number;
+}
+/** undefined until this copy of the module has routed a request; then true; then the lookups. */
+let lookups: Lookups | true | undefined;
+
+const enum Cache {
+  Names = 64,
+}
+
+function remember(name: string, region: string): void {
+  if (lookups === true) {
+    lookups = { regions: Object.create(null) as Record<string, string>, count: 0 };
+  }
+  if (lookups !== undefined && lookups.count < Cache.Names) {
+    lookups.regions[name] = region;
+    lookups.count++;
+  }
+}
+
 /**
  * The region a usable token reading names; undefined when the general path must decide (the token is
  * unusable or names no region of the table). Logs what the general path would log. The caller records the
- * source.
+ * source. `cookie` is the region cookie, '' when the request has none; undefined reads it.
  */
-export function routeTo(r: NginxHTTPRequest, v: Variables, reading: ClaimReading, source: Source): string | undefined {
-  if (!reading.ok || !isRegionName(reading.region)) {
+export function routeTo(
+  r: NginxHTTPRequest,
+  v: Variables,
+  reading: ClaimReading,
+  source: Source,
+  cookie?: string,
+): string | undefined {
+  if (!reading.ok) {
     return undefined;
   }
-  // Until njs sets it, the table's key is the region cookie.
-  const cookie = v[Variable.Candidate] || '';
-  const cookieRegion = cookie !== '' && isRegionName(cookie) ? v[Variable.Known] || '' : '';
-  v[Variable.Candidate] = reading.region;
-  const region = v[Variable.Known] || '';
-  if (region === '') {
-    v[Variable.Candidate] = cookie;
-    return undefined;
+  const name = reading.region;
+  if (cookie === undefined) {
+    // Until njs sets it, the table's key is the region cookie.
+    cookie = v[Variable.Candidate] || '';
+  }
+  let cookieRegion = '';
+  if (cookie !== '') {
+    const hit = typeof lookups === 'object' ? lookups.regions[cookie] : undefined;
+    if (hit !== undefined) {
+      cookieRegion = hit;
+    } else if (isRegionName(cookie)) {
+      cookieRegion = v[Variable.Known] || '';
+      if (cookieRegion !== '') {
+        remember(cookie, cookieRegion);
+      }
+    }
+  }
+  let region = typeof lookups === 'object' ? lookups.regions[name] : undefined;
+  if (region === undefined) {
+    if (!isRegionName(name)) {
+      return undefined;
+    }
+    v[Variable.Candidate] = name;
+    region = v[Variable.Known] || '';
+    if (region === '') {
+      v[Variable.Candidate] = cookie;
+      return undefined;
+    }
+    remember(name, region);
+  }
+  if (lookups === undefined) {
+    lookups = true;
   }
   if (cookie !== '' && cookieRegion === '') {
     r.log(Log.Prefix + Notes.CookieNotUsed);

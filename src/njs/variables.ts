@@ -23,6 +23,8 @@ export const enum Variable {
   BearerHeader = 'region_router_bearer_header',
   BearerPayload = 'region_router_bearer_payload',
   BearerSignature = 'region_router_bearer_signature',
+  /** BearerPayload when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
+  BearerPayloadNoCookie = 'region_router_bearer_payload_nocookie',
 }
 
 export function logNotes(r: NginxHTTPRequest, notes: Note[]): void {
