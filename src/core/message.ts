@@ -93,3 +93,46 @@ export function firstTokenField(body: string): { field: TokenField; encoded: str
   const eq = pair.indexOf('=');
   return { field: fields[0], encoded: eq < 0 ? '' : pair.slice(eq + 1) };
 }
+
+/** A wrapped token's field and segments as sent. */
+export interface WrappedTokenField {
+  field: TokenField;
+  header: string;
+  payload: string;
+  signature: string;
+}
+
+/**
+ * The plainest shapes of the commonest messages, read by one regular expression: an authorization_code or
+ * refresh_token grant with its token field, or a message without grant_type that sends `token`
+ * (introspection, revocation), whose token is a header and a signature of the base64url alphabet around a
+ * payload. Every pair has a name of unreserved characters (no '%' that could decode to another name) and a
+ * '=', and no name the message decides by comes twice. Where it answers, firstTokenField gives the same
+ * field, whose value is header.payload.signature; for any other body it is undefined.
+ */
+export function commonWrappedToken(body: string): WrappedTokenField | undefined {
+  // OTHER is a pair that decides nothing (its name is neither grant_type nor one of these token fields);
+  // TOKEN is (header).(payload).(signature). The shape: (?:OTHER&)* then one of
+  //   grant_type=(G) (?:&OTHER)* &(F)=TOKEN  |  (F)=TOKEN (?:&OTHER)* &grant_type=(G)  |  token=TOKEN
+  // then (?:&OTHER)*.
+  const m =
+    /^(?:(?!(?:grant_type|code|refresh_token|token)=)[A-Za-z0-9_.~-]+=[^&]*&)*(?:grant_type=(authorization_code|refresh_token)(?:&(?!(?:grant_type|code|refresh_token|token)=)[A-Za-z0-9_.~-]+=[^&]*)*&(code|refresh_token)=([A-Za-z0-9_-]+)\.([^.&]*)\.([A-Za-z0-9_-]+)|(code|refresh_token)=([A-Za-z0-9_-]+)\.([^.&]*)\.([A-Za-z0-9_-]+)(?:&(?!(?:grant_type|code|refresh_token|token)=)[A-Za-z0-9_.~-]+=[^&]*)*&grant_type=(authorization_code|refresh_token)|token=([A-Za-z0-9_-]+)\.([^.&]*)\.([A-Za-z0-9_-]+))(?:&(?!(?:grant_type|code|refresh_token|token)=)[A-Za-z0-9_.~-]+=[^&]*)*$/.exec(
+      body,
+    );
+  if (m === null) {
+    return undefined;
+  }
+  if (m[11] !== undefined) {
+    return { field: 'token', header: m[11], payload: m[12], signature: m[13] };
+  }
+  const first = m[1] !== undefined;
+  const grant = first ? m[1] : m[10];
+  const field = (first ? m[2] : m[6]) as TokenField;
+  // The field must be the grant's own (RFC 6749 4.1.3, 6): anything else is firstTokenField's to answer.
+  if ((field === 'code') !== (grant === 'authorization_code')) {
+    return undefined;
+  }
+  return first
+    ? { field: field, header: m[3], payload: m[4], signature: m[5] }
+    : { field: field, header: m[7], payload: m[8], signature: m[9] };
+}

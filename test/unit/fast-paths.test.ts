@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isRegionName, REGION_NAME } from '../../src/core/config';
 import { parseForm } from '../../src/core/form';
-import { firstTokenField, tokenFields } from '../../src/core/message';
+import { commonWrappedToken, firstTokenField, tokenFields } from '../../src/core/message';
 import { readPayloadClaim, readRegionClaim } from '../../src/core/wrapped-token';
 import { Bearer } from '../../src/njs/bearer';
 import { wrapped } from './helpers';
@@ -81,6 +81,113 @@ describe('fast paths decide as the general ones', function () {
     expect(firstTokenField('token=' + US)).toEqual({ field: 'token', encoded: US });
     expect(firstTokenField('grant_type=authorization_code&code=a&code=b')).toBeUndefined();
     expect(firstTokenField('grant_type=authorization_code&%63ode=' + US)).toBeUndefined();
+  });
+
+  it('commonWrappedToken answers only where firstTokenField does, with the same field and token', function () {
+    // Names near the ones the regex decides by, and values that could pass for part of another pair.
+    const name = fc.constantFrom(
+      'grant_type',
+      'code',
+      'refresh_token',
+      'token',
+      'subject_token',
+      'access_token',
+      'code_verifier',
+      'client_id',
+      'redirect_uri',
+      'a.b~c-d_e',
+      'Code',
+      'grant_typ',
+      'tokens',
+      '%63ode',
+      'c+de',
+      'grant_type ',
+      'cod\u00e9',
+      '',
+    );
+    const value = fc.constantFrom(
+      'authorization_code',
+      'refresh_token',
+      'Authorization_code',
+      'authorization_code2',
+      'urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange',
+      US,
+      US + '=',
+      US + '.x',
+      'a.b',
+      'a..b',
+      'a+b.c.d',
+      'a.b%2Ec.d',
+      'a.b.c%3D',
+      'a=b',
+      '',
+      '%zz',
+      'x+y',
+    );
+    const pair = fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(name, value).map((t) => t[0] + '=' + t[1]) },
+      { weight: 1, arbitrary: name },
+    );
+    const common = fc.array(pair, { maxLength: 6 }).map((pairs) => pairs.join('&'));
+    // The shapes it is for, with extra pairs around: most runs must reach the comparison.
+    const shaped = fc
+      .tuple(
+        fc.constantFrom(
+          ['grant_type=authorization_code', 'code=' + US],
+          ['grant_type=refresh_token', 'refresh_token=' + US],
+          ['token=' + US],
+          ['grant_type=refresh_token', 'code=' + US],
+        ),
+        fc.array(pair, { maxLength: 4 }),
+        fc.boolean(),
+      )
+      .map(function (t) {
+        const pairs = t[2] ? t[0].slice().reverse() : t[0].slice();
+        return pairs.concat(t[1]).join('&');
+      });
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.oneof(common, shaped), function (body) {
+        const fast = commonWrappedToken(body);
+        if (fast === undefined) return;
+        answered++;
+        const token = fast.header + '.' + fast.payload + '.' + fast.signature;
+        expect(firstTokenField(body)).toEqual({ field: fast.field, encoded: token });
+        const form = parseForm(body);
+        expect(tokenFields(form)[0]).toBe(fast.field);
+        expect(form.encoded(fast.field)).toBe(token);
+        // what readRegionClaim would split the token into, with a header and a signature it accepts
+        expect(token.split('.')).toEqual([fast.header, fast.payload, fast.signature]);
+        expect(fast.header).toMatch(/^[A-Za-z0-9_-]+$/);
+        expect(fast.signature).toMatch(/^[A-Za-z0-9_-]+$/);
+      }),
+      { numRuns: 20000 },
+    );
+    expect(answered).toBeGreaterThan(2000);
+    const [header, payload, signature] = US.split('.');
+    expect(commonWrappedToken('grant_type=authorization_code&code=' + US + '&client_id=web')).toEqual({
+      field: 'code',
+      header,
+      payload,
+      signature,
+    });
+    expect(commonWrappedToken('refresh_token=' + US + '&grant_type=refresh_token')).toEqual({
+      field: 'refresh_token',
+      header,
+      payload,
+      signature,
+    });
+    expect(commonWrappedToken('token=' + US + '&token_type_hint=access_token')).toEqual({
+      field: 'token',
+      header,
+      payload,
+      signature,
+    });
+    expect(commonWrappedToken('grant_type=authorization_code&code=a.b.c.d')).toBeUndefined();
+    expect(commonWrappedToken('grant_type=authorization_code&code=a&code=b')).toBeUndefined();
+    expect(commonWrappedToken('grant_type=authorization_code&%63ode=' + US)).toBeUndefined();
+    expect(commonWrappedToken('grant_type=refresh_token&code=' + US)).toBeUndefined();
+    expect(commonWrappedToken('grant_type=authorization_code&code=' + US + '&')).toBeUndefined();
   });
 
   it('readPayloadClaim reads what readRegionClaim reads once the header and signature are base64url', function () {
