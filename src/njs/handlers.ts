@@ -1,15 +1,16 @@
 // The njs adapter's entry points. Each first tries the fast path: the request's first wrapped token (the
-// bearer token, which nginx has already taken apart in gateway.conf, or the form field its message uses)
-// names a region of the table. That answers nearly every token request with one decode of the token's
+// bearer token, which nginx has already taken apart in gateway.conf, or the form field its message uses,
+// which nginx finds in the body of the commonest messages, http.conf) names a region of the table. That answers nearly every token request with one decode of the token's
 // payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
 // could not be read) goes to the general path (general.ts), which decides from every source and logs why.
 // The fast path answers only where the general path would give the same region, source and log lines.
 import { readValue, Setting } from '../core/config';
-import { readPayloadClaim } from '../core/wrapped-token';
+import { ClaimReading, readPayloadClaim } from '../core/wrapped-token';
 import { Bearer } from './bearer';
 import type * as Body from './body';
 import type * as General from './general';
 import { routeTo } from './route';
+import { TokenField } from '../core/message';
 import { Variable } from './variables';
 
 /** general.ts and body.ts, each built into a function by build/build.mjs: called only by requests that need it. */
@@ -57,9 +58,55 @@ function region(r: NginxHTTPRequest): string {
   return (general || (general = loadGeneral())).region(r, v);
 }
 
-/** js_content for form POSTs (server.conf): body.ts, built into loadBody() by build/build.mjs. */
+/**
+ * js_content for form POSTs (server.conf): njs reads the body here (a js_set handler runs before nginx reads
+ * it), records the region in $region_router_region and continues at the named location that proxies. The
+ * body stays with the request, byte for byte. For the commonest messages nginx has found the token field and
+ * the payload in the body (http.conf), so njs need not read it; any other body: body.ts, built into
+ * loadBody() by build/build.mjs.
+ */
 function routeBody(r: NginxHTTPRequest): void {
-  (body || (body = loadBody())).routeBody(r);
+  const v = r.variables;
+  const found = v[Variable.FormToken] || '';
+  let text: string | undefined;
+  let read = false;
+  try {
+    const claim = readValue(v, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
+    const maxTokenBytes = readValue(v, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
+    let field: TokenField | undefined;
+    let reading: ClaimReading | undefined;
+    const dot = found.indexOf('.');
+    // http.conf bounds the header and the signature; a longer token is measured whole by body.ts.
+    if (dot > 0 && found.length - dot + 1 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
+      field = found.slice(0, dot) as TokenField;
+      reading = readPayloadClaim(found.slice(dot + 1), claim);
+    } else {
+      const module = body || (body = loadBody());
+      text = module.readBody(r);
+      read = true;
+      const first = text ? module.firstToken(text, claim, maxTokenBytes) : undefined;
+      if (first !== undefined) {
+        field = first.field;
+        reading = first.reading;
+      }
+    }
+    if (field !== undefined && reading !== undefined) {
+      const continueAt = readValue(v, Setting.ContinueAtVariable, 'location', Setting.DefaultContinueAt);
+      const region = routeTo(r, v, reading, field);
+      if (region !== undefined) {
+        v[Variable.Region] = region;
+        v[Variable.Source] = field;
+        r.internalRedirect(continueAt);
+        return;
+      }
+    }
+  } catch (e) {
+    // a wrong setting: the general path logs it and fails closed
+  }
+  if (!read) {
+    text = (body || (body = loadBody())).readBody(r);
+  }
+  (general || (general = loadGeneral())).routeBody(r, v, text);
 }
 
 export default { region, routeBody };

@@ -23,6 +23,7 @@ const enum Cache {
   Names = 64,
 }
 
+/** Keeps a lookup; called only once `lookups` is set (never on the njs engine). */
 function remember(name: string, region: string): void {
   if (lookups === true) {
     lookups = { regions: Object.create(null) as Record<string, string>, count: 0 };
@@ -60,7 +61,7 @@ export function routeTo(
       cookieRegion = hit;
     } else if (isRegionName(cookie)) {
       cookieRegion = v[Variable.Known] || '';
-      if (cookieRegion !== '') {
+      if (cookieRegion !== '' && lookups !== undefined) {
         remember(cookie, cookieRegion);
       }
     }
@@ -76,7 +77,9 @@ export function routeTo(
       v[Variable.Candidate] = cookie;
       return undefined;
     }
-    remember(name, region);
+    if (lookups !== undefined) {
+      remember(name, region);
+    }
   }
   if (lookups === undefined) {
     lookups = true;

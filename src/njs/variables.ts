@@ -25,6 +25,8 @@ export const enum Variable {
   BearerSignature = 'region_router_bearer_signature',
   /** BearerPayload when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
   BearerPayloadNoCookie = 'region_router_bearer_payload_nocookie',
+  /** A form POST's token field and payload, "<field>.<payload>", for the commonest messages (http.conf); else ''. */
+  FormToken = 'region_router_form_token',
 }
 
 export function logNotes(r: NginxHTTPRequest, notes: Note[]): void {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isRegionName, REGION_NAME } from '../../src/core/config';
 import { parseForm } from '../../src/core/form';
-import { commonWrappedToken, firstTokenField, tokenFields } from '../../src/core/message';
+import { firstTokenField, tokenFields } from '../../src/core/message';
 import { readPayloadClaim, readRegionClaim } from '../../src/core/wrapped-token';
 import { Bearer } from '../../src/njs/bearer';
 import { wrapped } from './helpers';
@@ -83,7 +83,23 @@ describe('fast paths decide as the general ones', function () {
     expect(firstTokenField('grant_type=authorization_code&%63ode=' + US)).toBeUndefined();
   });
 
-  it('commonWrappedToken answers only where firstTokenField does, with the same field and token', function () {
+  it("http.conf's form token map answers only where firstTokenField does, with the same field and token", function () {
+    // The map's regex and value as nginx reads them: PCRE's named groups and lookaheads are JavaScript's too.
+    const conf = readFileSync(new URL('../../nginx/http.conf', import.meta.url), 'utf8');
+    const entry = /map \$request_body \$region_router_form_token \{\n\s*"~(.*)"\s+"(.*)";\n\s*default\s+"";\n\}/.exec(
+      conf,
+    );
+    expect(entry).not.toBeNull();
+    const pattern = new RegExp(entry![1]);
+    const template = entry![2];
+    /** What nginx makes of a body: the map's value with the named captures put in, '' without a match. */
+    function formToken(body: string): string {
+      const m = pattern.exec(body);
+      if (m === null) return '';
+      return template.replace(/\$(region_router_form_[fp]\d)/g, function (_all, name: string) {
+        return (m.groups && m.groups[name]) || '';
+      });
+    }
     // Names near the ones the regex decides by, and values that could pass for part of another pair.
     const name = fc.constantFrom(
       'grant_type',
@@ -148,46 +164,34 @@ describe('fast paths decide as the general ones', function () {
     let answered = 0;
     fc.assert(
       fc.property(fc.oneof(common, shaped), function (body) {
-        const fast = commonWrappedToken(body);
-        if (fast === undefined) return;
+        const found = formToken(body);
+        if (found === '') return;
         answered++;
-        const token = fast.header + '.' + fast.payload + '.' + fast.signature;
-        expect(firstTokenField(body)).toEqual({ field: fast.field, encoded: token });
+        const dot = found.indexOf('.');
+        const field = found.slice(0, dot);
         const form = parseForm(body);
-        expect(tokenFields(form)[0]).toBe(fast.field);
-        expect(form.encoded(fast.field)).toBe(token);
-        // what readRegionClaim would split the token into, with a header and a signature it accepts
-        expect(token.split('.')).toEqual([fast.header, fast.payload, fast.signature]);
-        expect(fast.header).toMatch(/^[A-Za-z0-9_-]+$/);
-        expect(fast.signature).toMatch(/^[A-Za-z0-9_-]+$/);
+        expect(tokenFields(form)[0]).toBe(field);
+        expect(firstTokenField(body)).toEqual({ field: field, encoded: form.encoded(field) });
+        // a token readRegionClaim splits into a header and a signature it accepts around this payload
+        const segments = (form.encoded(field) as string).split('.');
+        expect(segments.length).toBe(3);
+        expect(segments[1]).toBe(found.slice(dot + 1));
+        expect(segments[0]).toMatch(/^[A-Za-z0-9_-]{1,1024}$/);
+        expect(segments[2]).toMatch(/^[A-Za-z0-9_-]{1,1024}$/);
       }),
       { numRuns: 20000 },
     );
     expect(answered).toBeGreaterThan(2000);
-    const [header, payload, signature] = US.split('.');
-    expect(commonWrappedToken('grant_type=authorization_code&code=' + US + '&client_id=web')).toEqual({
-      field: 'code',
-      header,
-      payload,
-      signature,
-    });
-    expect(commonWrappedToken('refresh_token=' + US + '&grant_type=refresh_token')).toEqual({
-      field: 'refresh_token',
-      header,
-      payload,
-      signature,
-    });
-    expect(commonWrappedToken('token=' + US + '&token_type_hint=access_token')).toEqual({
-      field: 'token',
-      header,
-      payload,
-      signature,
-    });
-    expect(commonWrappedToken('grant_type=authorization_code&code=a.b.c.d')).toBeUndefined();
-    expect(commonWrappedToken('grant_type=authorization_code&code=a&code=b')).toBeUndefined();
-    expect(commonWrappedToken('grant_type=authorization_code&%63ode=' + US)).toBeUndefined();
-    expect(commonWrappedToken('grant_type=refresh_token&code=' + US)).toBeUndefined();
-    expect(commonWrappedToken('grant_type=authorization_code&code=' + US + '&')).toBeUndefined();
+    const payload = US.split('.')[1];
+    expect(formToken('grant_type=authorization_code&code=' + US + '&client_id=web')).toBe('code.' + payload);
+    expect(formToken('refresh_token=' + US + '&grant_type=refresh_token')).toBe('refresh_token.' + payload);
+    expect(formToken('token=' + US + '&token_type_hint=access_token')).toBe('token.' + payload);
+    expect(formToken('grant_type=authorization_code&code=a.b.c.d')).toBe('');
+    expect(formToken('grant_type=authorization_code&code=a&code=b')).toBe('');
+    expect(formToken('grant_type=authorization_code&%63ode=' + US)).toBe('');
+    expect(formToken('grant_type=refresh_token&code=' + US)).toBe('');
+    expect(formToken('grant_type=authorization_code&code=' + US + '&')).toBe('');
+    expect(formToken('grant_type=authorization_code&code=' + US + '\n')).toBe('');
   });
 
   it('readPayloadClaim reads what readRegionClaim reads once the header and signature are base64url', function () {
