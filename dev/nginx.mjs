@@ -25,6 +25,8 @@ import { followFile, forwardLines, localRuntime } from './processes.mjs';
  * @property {number | undefined} pid the process started: nginx's master, or the `docker run` client
  * @property {string} prefix nginx's prefix: nginx.conf, error.log, access.log, nginx.pid
  * @property {() => string} errorLog error.log in the prefix, '' until written
+ * @property {() => string[]} startupLines what nginx wrote to stderr before its error_log took over (warnings
+ *   about the configuration itself land here)
  * @property {() => string} accessLog access.log in the prefix, '' until written
  * @property {() => number} masterPid from nginx.pid, as nginx wrote it (a container's own pid namespace)
  * @property {() => void} reload SIGHUP to the master: re-reads the config, starts new workers
@@ -122,6 +124,9 @@ export async function startNginx(conf, { listen, name = 'nginx', runtime = local
     prefix,
     errorLog: function () {
       return read('error.log');
+    },
+    startupLines: function () {
+      return stderr.slice();
     },
     accessLog: function () {
       return read('access.log');
