@@ -5,9 +5,8 @@
 // it: the njs engine runs a module's top level again for every request.
 import { readSetting, SETTINGS } from '../core/config';
 import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
+import type { Variables } from './route';
 import { Log, Variable, logNotes } from './variables';
-
-type Variables = NginxHTTPRequest['variables'];
 
 function regionTable(v: Variables): RegionTable {
   return function (candidate) {

@@ -1,16 +1,16 @@
 // The njs adapter's entry points. Each first tries the fast path: the request's first wrapped token (the
 // bearer token, which nginx has already taken apart in gateway.conf, or the form field its message uses,
-// which nginx finds in the body of the commonest messages, http.conf) names a region of the table. That answers nearly every token request with one decode of the token's
-// payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
+// which nginx finds in the body of the commonest messages, http.conf) names a region of the table. That
+// answers nearly every token request with one decode of the token's payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
 // could not be read) goes to the general path (general.ts), which decides from every source and logs why.
 // The fast path answers only where the general path would give the same region, source and log lines.
 import { readValue, Setting } from '../core/config';
+import { TokenField } from '../core/message';
 import { ClaimReading, readPayloadClaim } from '../core/wrapped-token';
 import { Bearer } from './bearer';
 import type * as Body from './body';
 import type * as General from './general';
 import { routeTo } from './route';
-import { TokenField } from '../core/message';
 import { Variable } from './variables';
 
 /** general.ts and body.ts, each built into a function by build/build.mjs: called only by requests that need it. */
@@ -76,8 +76,9 @@ function routeBody(r: NginxHTTPRequest): void {
     let field: TokenField | undefined;
     let reading: ClaimReading | undefined;
     const dot = found.indexOf('.');
-    // http.conf bounds the header and the signature; a longer token is measured whole by body.ts.
-    if (dot > 0 && found.length - dot + 1 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
+    // http.conf bounds the header and the signature, as gateway.conf does a bearer token's (region() above);
+    // a longer token is measured whole by body.ts. The payload is what follows the dot.
+    if (dot > 0 && found.length - dot - 1 + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
       field = found.slice(0, dot) as TokenField;
       reading = readPayloadClaim(found.slice(dot + 1), claim);
     } else {

@@ -217,10 +217,16 @@ describe('fast paths decide as the general ones', function () {
     );
   });
 
-  it('takes the bound on a bearer header and signature that gateway.conf enforces', function () {
+  it('takes the bound on a header and signature that gateway.conf and http.conf enforce', function () {
     // The bearer fast path skips reading them when the payload alone leaves room for both at that bound.
     const conf = readFileSync(new URL('../../nginx/gateway.conf', import.meta.url), 'utf8');
     const bounds = conf.match(/\{1,(\d+)\}/g) || [];
     expect(bounds).toEqual(['{1,' + Bearer.SegmentMax + '}', '{1,' + Bearer.SegmentMax + '}']);
+    // The form POST fast path relies on the same bound in http.conf's form token map: a header and a signature
+    // at each of the four places its regex reads a token (after grant_type, before it for either grant, `token`).
+    const http = readFileSync(new URL('../../nginx/http.conf', import.meta.url), 'utf8');
+    const form = /map \$request_body \$region_router_form_token \{[^}]*"~(.*)"/.exec(http);
+    expect(form).not.toBeNull();
+    expect(form![1].match(/\{1,(\d+)\}/g)).toEqual(Array(8).fill('{1,' + Bearer.SegmentMax + '}'));
   });
 });
