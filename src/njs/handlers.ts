@@ -6,7 +6,7 @@
 // The fast path answers only where the general path would give the same region, source and log lines.
 import { readValue, Setting } from '../core/config';
 import { TokenField } from '../core/message';
-import { ClaimReading, readPayloadClaim } from '../core/wrapped-token';
+import { claimOf } from '../core/wrapped-token';
 import { Bearer } from './bearer';
 import type * as Body from './body';
 import type * as General from './general';
@@ -46,7 +46,8 @@ function region(r: NginxHTTPRequest): string {
         (v[Variable.BearerHeader] || '').length + payload.length + (v[Variable.BearerSignature] || '').length + 2 <=
           maxTokenBytes
       ) {
-        const found = routeTo(r, v, readPayloadClaim(payload, claim), 'bearer', cookie);
+        const name = claimOf(payload, claim);
+        const found = typeof name === 'string' ? routeTo(r, v, name, 'bearer', cookie) : undefined;
         if (found !== undefined) {
           return found;
         }
@@ -74,26 +75,29 @@ function routeBody(r: NginxHTTPRequest): void {
     const claim = readValue(v, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
     const maxTokenBytes = readValue(v, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
     let field: TokenField | undefined;
-    let reading: ClaimReading | undefined;
+    let name: string | undefined;
     const dot = found.indexOf('.');
     // http.conf bounds the header and the signature, as gateway.conf does a bearer token's (region() above);
     // a longer token is measured whole by body.ts. The payload is what follows the dot.
     if (dot > 0 && found.length - dot - 1 + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
       field = found.slice(0, dot) as TokenField;
-      reading = readPayloadClaim(found.slice(dot + 1), claim);
+      const claimed = claimOf(found.slice(dot + 1), claim);
+      if (typeof claimed === 'string') {
+        name = claimed;
+      }
     } else {
       const module = body || (body = loadBody());
       text = module.readBody(r);
       read = true;
       const first = text ? module.firstToken(text, claim, maxTokenBytes) : undefined;
-      if (first !== undefined) {
+      if (first !== undefined && first.reading.ok) {
         field = first.field;
-        reading = first.reading;
+        name = first.reading.region;
       }
     }
-    if (field !== undefined && reading !== undefined) {
+    if (field !== undefined && name !== undefined) {
       const continueAt = readValue(v, Setting.ContinueAtVariable, 'location', Setting.DefaultContinueAt);
-      const region = routeTo(r, v, reading, field);
+      const region = routeTo(r, v, name, field);
       if (region !== undefined) {
         v[Variable.Region] = region;
         v[Variable.Source] = field;

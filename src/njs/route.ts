@@ -1,7 +1,5 @@
 // What the fast paths share: recording the region a wrapped token names, as the general path would.
-import { isRegionName } from '../core/config';
 import { disagreement, Notes, Source } from '../core/region';
-import { ClaimReading } from '../core/wrapped-token';
 import { Log, Variable } from './variables';
 
 export type Variables = NginxHTTPRequest['variables'];
@@ -35,21 +33,17 @@ function remember(name: string, region: string): void {
 }
 
 /**
- * The region a usable token reading names; undefined when the general path must decide (the token is
- * unusable or names no region of the table). Logs what the general path would log. The caller records the
+ * The region of the table that `name`, a wrapped token's region claim, names; undefined when the general path
+ * must decide (it names no region of the table). Logs what the general path would log. The caller records the
  * source. `cookie` is the region cookie, '' when the request has none; undefined reads it.
  */
 export function routeTo(
   r: NginxHTTPRequest,
   v: Variables,
-  reading: ClaimReading,
+  name: string,
   source: Source,
   cookie?: string,
 ): string | undefined {
-  if (!reading.ok) {
-    return undefined;
-  }
-  const name = reading.region;
   if (cookie === undefined) {
     // Until njs sets it, the table's key is the region cookie.
     cookie = v[Variable.Candidate] || '';
@@ -59,8 +53,8 @@ export function routeTo(
     const hit = typeof lookups === 'object' ? lookups.regions[cookie] : undefined;
     if (hit !== undefined) {
       cookieRegion = hit;
-    } else if (isRegionName(cookie)) {
-      cookieRegion = v[Variable.Known] || '';
+    } else {
+      cookieRegion = v[Variable.Lookup] || '';
       if (cookieRegion !== '' && lookups !== undefined) {
         remember(cookie, cookieRegion);
       }
@@ -68,11 +62,8 @@ export function routeTo(
   }
   let region = typeof lookups === 'object' ? lookups.regions[name] : undefined;
   if (region === undefined) {
-    if (!isRegionName(name)) {
-      return undefined;
-    }
     v[Variable.Candidate] = name;
-    region = v[Variable.Known] || '';
+    region = v[Variable.Lookup] || '';
     if (region === '') {
       v[Variable.Candidate] = cookie;
       return undefined;

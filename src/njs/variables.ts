@@ -13,6 +13,8 @@ export const enum Variable {
   Candidate = 'region_router_candidate',
   /** The region table (a volatile map): the region the candidate names, or ''. */
   Known = 'region_router_known',
+  /** Known when the candidate is a region name (isRegionName), else '' (http.conf): what the fast paths read. */
+  Lookup = 'region_router_lookup',
   Region = 'region_router_region',
   Source = 'region_router_source',
   /** '-', or the upstream a request failed over to (unavailable.conf). */

@@ -6,11 +6,35 @@ import { describe, expect, it } from 'vitest';
 import { isRegionName, REGION_NAME } from '../../src/core/config';
 import { parseForm } from '../../src/core/form';
 import { firstTokenField, tokenFields } from '../../src/core/message';
-import { readPayloadClaim, readRegionClaim } from '../../src/core/wrapped-token';
+import { claimOf, readPayloadClaim, readRegionClaim } from '../../src/core/wrapped-token';
 import { Bearer } from '../../src/njs/bearer';
 import { wrapped } from './helpers';
 
 const US = wrapped({ zone: 'us' });
+
+/**
+ * A regex of an nginx snippet as JavaScript: PCRE's groups, classes and lookaheads read the same, but its `$`
+ * also matches before a final newline, which JavaScript's does not; so `$` outside a class becomes that.
+ */
+function pcre(source: string): RegExp {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      out += c + source[++i];
+    } else if (inClass) {
+      inClass = c !== ']';
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+    } else {
+      out += c === '$' ? '(?=\\n?(?![\\s\\S]))' : c;
+    }
+  }
+  return new RegExp(out);
+}
 
 describe('fast paths decide as the general ones', function () {
   it('isRegionName is REGION_NAME.test', function () {
@@ -23,6 +47,46 @@ describe('fast paths decide as the general ones', function () {
     );
     for (const s of ['', 'a', '-a', '_a', 'a-', 'a_', 'a'.repeat(63), 'a'.repeat(64), 'eu\n', 'é']) {
       expect(isRegionName(s)).toBe(REGION_NAME.test(s));
+    }
+  });
+
+  it("http.conf's lookup map passes to the region table exactly the names isRegionName accepts", function () {
+    // The fast paths look a claim up through $region_router_lookup instead of calling isRegionName.
+    const conf = readFileSync(new URL('../../nginx/http.conf', import.meta.url), 'utf8');
+    const entry =
+      /map \$region_router_candidate \$region_router_lookup \{\n\s*volatile;\n\s*"~(.*)"\s+\$region_router_known;\n\s*default\s+"";\n\}/.exec(
+        conf,
+      );
+    expect(entry).not.toBeNull();
+    const pattern = pcre(entry![1]);
+    const regionish = fc.stringMatching(/^[A-Za-z0-9_.:-]{0,70}$/);
+    fc.assert(
+      fc.property(
+        fc.oneof(regionish, fc.string({ maxLength: 70 }), fc.string({ unit: 'binary', maxLength: 8 })),
+        function (s) {
+          expect(pattern.test(s)).toBe(isRegionName(s));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const s of [
+      '',
+      'a',
+      'us',
+      'EU',
+      '-a',
+      '_a',
+      'a-',
+      'a_',
+      'a'.repeat(63),
+      'a'.repeat(64),
+      'eu\n',
+      'eu\r',
+      ' eu',
+      'é',
+      'e.u',
+    ]) {
+      expect(pattern.test(s)).toBe(isRegionName(s));
     }
   });
 
@@ -91,7 +155,7 @@ describe('fast paths decide as the general ones', function () {
         conf,
       );
     expect(entry).not.toBeNull();
-    const pattern = new RegExp(entry![1]);
+    const pattern = pcre(entry![1]);
     const template = entry![2];
     /** What nginx makes of a body: the map's value with the captures put in, '' without a match. */
     function formToken(body: string): string {
@@ -215,6 +279,58 @@ describe('fast paths decide as the general ones', function () {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it("claimOf gives a payload's claim as JSON.parse of its bytes has it, and a reason code otherwise", function () {
+    // The oracle: Node's decoder and JSON.parse, and the claim only as the parsed object's own string member.
+    const key = fc.oneof(
+      { weight: 3, arbitrary: fc.constant('zone') },
+      { weight: 1, arbitrary: fc.constantFrom('Zone', 'zone ', '__proto__', 'constructor', 'sub', 'z\u00f6ne') },
+    );
+    const member = fc.oneof(
+      fc.string({ unit: 'grapheme' }),
+      fc.constantFrom('eu', 'us', '', 'é', 'us\u0000'),
+      fc.jsonValue(),
+    );
+    const object = fc.array(fc.tuple(key, member), { maxLength: 4 }).map(function (pairs) {
+      // duplicates kept: JSON.parse keeps the last
+      return '{' + pairs.map((p) => JSON.stringify(p[0]) + ' : ' + JSON.stringify(p[1])).join(',') + '}';
+    });
+    const nested = object.map((o) => '{"a":' + o + ',"b":[' + o + ']}');
+    // the key written with an escape, which JSON.parse reads as the same key
+    const escaped = object.map((o) => o.split('"zone" :').join('"zo\\u006ee" :'));
+    const text = fc.oneof(
+      { weight: 4, arbitrary: object },
+      { weight: 1, arbitrary: nested },
+      { weight: 2, arbitrary: escaped },
+      { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
+      { weight: 1, arbitrary: fc.string() },
+    );
+    let named = 0;
+    fc.assert(
+      fc.property(text, function (t) {
+        const segment = Buffer.from(t).toString('base64url');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(Buffer.from(segment, 'base64url').toString());
+        } catch (e) {
+          parsed = undefined;
+        }
+        const own =
+          typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.hasOwn(parsed, 'zone')
+            ? (parsed as Record<string, unknown>).zone
+            : undefined;
+        const got = claimOf(segment, 'zone');
+        if (typeof own === 'string' && own !== '') {
+          named++;
+          expect(got).toBe(own);
+        } else {
+          expect(typeof got).toBe('number');
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    expect(named).toBeGreaterThan(500);
   });
 
   it('takes the bound on a header and signature that gateway.conf and http.conf enforce', function () {
