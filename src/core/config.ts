@@ -165,7 +165,19 @@ export function readValue<K extends Kind>(
   kind: K,
   fallback: KindValue<K> | undefined,
 ): KindValue<K> {
-  const raw = vars[variable];
+  return settingValue(vars[variable], variable, kind, fallback);
+}
+
+/**
+ * readValue of a value already read. The fast paths call it only for a setting that is set: an unset one is
+ * the common case, and a call costs the njs engine about 0.6k instructions per request.
+ */
+export function settingValue<K extends Kind>(
+  raw: string | undefined,
+  variable: string,
+  kind: K,
+  fallback: KindValue<K> | undefined,
+): KindValue<K> {
   if (raw === undefined || raw === '') {
     if (fallback === undefined) {
       throw new Error('$' + variable + ' is not set: declare it, e.g. `js_var $' + variable + ' ...;` in http {}');

@@ -22,30 +22,6 @@ function decodedLength(segment: string): number {
 }
 
 /**
- * The text of a strict base64url segment (alphabet A-Z a-z 0-9 - _, no padding), decoded as UTF-8; undefined
- * when it is not one. Every njs decoder stops at the first character outside the alphabet, so a segment is
- * strict exactly when it decodes to floor(length * 3 / 4) bytes: that costs no extra pass over the token.
- * Node's decoder skips such characters instead, so outside the njs bundle the alphabet is checked first.
- */
-export function decodeSegment(segment: string): string | undefined {
-  const length = segment.length;
-  if (length === 0 || length % 4 === 1) {
-    return undefined;
-  }
-  const bytes = (length * 3) >> 2;
-  if (typeof NJS_BUNDLE === 'undefined') {
-    if (!isSegment(segment)) {
-      return undefined;
-    }
-  } else if (BYTES_FROM !== undefined) {
-    const text = BYTES_FROM(segment, 'base64url');
-    return text.length === bytes ? text : undefined;
-  }
-  const decoded = Buffer.from(segment, 'base64url');
-  return decoded.length === bytes ? decoded.toString() : undefined;
-}
-
-/**
  * A non-empty run of the base64url alphabet: what the header and the signature must be. They are not
  * decoded: routing reads only the payload, and the identity server and the APIs verify the signature. In
  * njs the decoded length answers without a regex, except for a length of 4n+1, whose last character no
@@ -117,9 +93,31 @@ export function readPayloadClaim(segment: string, claim: string): ClaimReading {
  * costs the njs engine about as much as reading a setting. The fast paths use it directly.
  */
 export function claimOf(segment: string, claim: string): string | Unreadable {
-  const text = decodeSegment(segment);
-  if (text === undefined) {
+  // The text of a strict base64url segment (alphabet A-Z a-z 0-9 - _, no padding), decoded as UTF-8. Every
+  // njs decoder stops at the first character outside the alphabet, so a segment is strict exactly when it
+  // decodes to floor(length * 3 / 4) bytes: that costs no extra pass over the token. Node's decoder skips such
+  // characters instead, so outside the njs bundle the alphabet is checked first. Written here rather than as
+  // a function of its own: a call costs the njs engine about 0.6k instructions per request.
+  const length = segment.length;
+  if (length === 0 || length % 4 === 1) {
     return Unreadable.NotJwt;
+  }
+  const bytes = (length * 3) >> 2;
+  let text: string;
+  if (typeof NJS_BUNDLE === 'undefined' && !isSegment(segment)) {
+    return Unreadable.NotJwt;
+  }
+  if (BYTES_FROM !== undefined) {
+    text = BYTES_FROM(segment, 'base64url');
+    if (text.length !== bytes) {
+      return Unreadable.NotJwt;
+    }
+  } else {
+    const decoded = Buffer.from(segment, 'base64url');
+    if (decoded.length !== bytes) {
+      return Unreadable.NotJwt;
+    }
+    text = decoded.toString();
   }
   let payload: unknown;
   try {

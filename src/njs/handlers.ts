@@ -4,7 +4,7 @@
 // answers nearly every token request with one decode of the token's payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
 // could not be read) goes to the general path (general.ts), which decides from every source and logs why.
 // The fast path answers only where the general path would give the same region, source and log lines.
-import { readValue, Setting } from '../core/config';
+import { Setting, settingValue } from '../core/config';
 import { TokenField } from '../core/message';
 import { claimOf } from '../core/wrapped-token';
 import { Bearer } from './bearer';
@@ -38,8 +38,17 @@ function region(r: NginxHTTPRequest): string {
   }
   if (payload) {
     try {
-      const claim = readValue(v, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
-      const maxTokenBytes = readValue(v, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
+      // Unset settings (the common case) without a call to settingValue.
+      const claimSet = v[Setting.ClaimVariable];
+      const claim =
+        claimSet === undefined
+          ? Setting.DefaultClaim
+          : settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
+      const maxSet = v[Setting.MaxTokenBytesVariable];
+      const maxTokenBytes =
+        maxSet === undefined
+          ? Setting.DefaultMaxTokenBytes
+          : settingValue(maxSet, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
       // gateway.conf bounds the header and the signature, so the payload's length nearly always answers.
       if (
         payload.length + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes ||
@@ -72,8 +81,16 @@ function routeBody(r: NginxHTTPRequest): void {
   let text: string | undefined;
   let read = false;
   try {
-    const claim = readValue(v, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
-    const maxTokenBytes = readValue(v, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
+    const claimSet = v[Setting.ClaimVariable];
+    const claim =
+      claimSet === undefined
+        ? Setting.DefaultClaim
+        : settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
+    const maxSet = v[Setting.MaxTokenBytesVariable];
+    const maxTokenBytes =
+      maxSet === undefined
+        ? Setting.DefaultMaxTokenBytes
+        : settingValue(maxSet, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
     let field: TokenField | undefined;
     let name: string | undefined;
     const dot = found.indexOf('.');
@@ -96,7 +113,11 @@ function routeBody(r: NginxHTTPRequest): void {
       }
     }
     if (field !== undefined && name !== undefined) {
-      const continueAt = readValue(v, Setting.ContinueAtVariable, 'location', Setting.DefaultContinueAt);
+      const continueSet = v[Setting.ContinueAtVariable];
+      const continueAt =
+        continueSet === undefined
+          ? Setting.DefaultContinueAt
+          : settingValue(continueSet, Setting.ContinueAtVariable, 'location', Setting.DefaultContinueAt);
       const region = routeTo(r, v, name, field);
       if (region !== undefined) {
         v[Variable.Region] = region;
