@@ -54,6 +54,8 @@ export interface GatewayInfo {
   engine: string;
   /** Where it serves /metrics (nginx/metrics.conf), on runtimes with a shared dictionary (njs 0.8+). */
   metrics?: Endpoint;
+  /** The lines at level warn or worse that nginx wrote while it started: about the configuration itself. */
+  startupWarnings: string[];
 }
 
 /** What tests need: plain data, so vitest can hand it from globalSetup to the test files. */
@@ -232,6 +234,13 @@ export async function startTopology(opts: {
             (await containerOutput(c)),
         );
       }
+      // Before any request: what nginx said about the configuration (its error.log, and the container's output
+      // for anything written before that log was open).
+      const startupWarnings = (readIfThere(join(prefix, 'error.log')) + '\n' + (await containerOutput(c)))
+        .split('\n')
+        .filter(function (line) {
+          return /\[(warn|error|crit|alert|emerg)\]/.test(line);
+        });
       const engine = await checkEngine(runtime, probe);
       gateways[region] = {
         region,
@@ -246,6 +255,7 @@ export async function startTopology(opts: {
         http3: versions.http3,
         engine,
         metrics,
+        startupWarnings,
       };
     });
 

@@ -275,6 +275,9 @@ describe('the gateways after the matrix', function () {
           ')';
       },
     );
+    it('the ' + entry + ' gateway started without a warning about its configuration', function () {
+      expect(topology.gateways[entry].startupWarnings).toEqual([]);
+    });
     it('the ' + entry + ' gateway logged no error and no crash', function () {
       expect(brokenLines(logCursor(topology.gateways[entry].prefix).errorTail(100000))).toEqual([]);
     });
