@@ -1,8 +1,9 @@
 // The njs adapter's entry points. Each first tries the fast path: the request's first wrapped token (the
 // bearer token, which nginx has already taken apart in gateway.conf, or the form field its message uses,
 // which nginx finds in the body of the commonest messages, http.conf) names a region of the table. That
-// answers nearly every token request with one decode of the token's payload and a handful of variable reads. Anything else (no usable token, a wrong setting, a body that
-// could not be read) goes to the general path (general.ts), which decides from every source and logs why.
+// answers nearly every token request with one decode of the token's payload and a handful of variable reads.
+// Anything else (no usable token, a wrong setting, a body that could not be read) goes to the general path
+// (general.ts), which decides from every source and logs why.
 // The fast path answers only where the general path would give the same region, source and log lines.
 import { Setting, settingValue } from '../core/config';
 import { TokenField } from '../core/message';
@@ -81,6 +82,7 @@ function routeBody(r: NginxHTTPRequest): void {
   let text: string | undefined;
   let read = false;
   try {
+    // as in region() above: unset settings without a call
     const claimSet = v[Setting.ClaimVariable];
     const claim =
       claimSet === undefined
