@@ -62,14 +62,15 @@ export function logCursor(prefix) {
   };
 }
 
-const LEVELS = ['error', 'crit', 'alert', 'emerg'];
+const LEVELS = ['warn', 'error', 'crit', 'alert', 'emerg'];
 
 /**
  * The lines of an nginx error log that say nginx or njs broke: a worker that died, a js exception or
  * error, and any line at level `least` or worse. Suites that provoke nginx's own [error] lines on
- * purpose (unreachable upstreams, refused requests) pass 'alert'.
+ * purpose (unreachable upstreams, refused requests) pass 'alert'; what nginx says while it starts, about
+ * its configuration, is checked from 'warn'.
  * @param {string} log
- * @param {'error' | 'crit' | 'alert'} [least]
+ * @param {'warn' | 'error' | 'crit' | 'alert'} [least]
  * @returns {string[]}
  */
 export function brokenLines(log, least = 'error') {

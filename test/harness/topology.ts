@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureTestcontainers } from '../../dev/docker-engine.mjs';
 import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
+import { brokenLines } from '../../dev/logs.mjs';
 import { BUNDLE, ROOT } from '../../dev/paths.mjs';
 import { freePort, waitForPort } from '../../dev/ports.mjs';
 import type { Endpoint } from '../../dev/ports.mjs';
@@ -236,11 +237,10 @@ export async function startTopology(opts: {
       }
       // Before any request: what nginx said about the configuration (its error.log, and the container's output
       // for anything written before that log was open).
-      const startupWarnings = (readIfThere(join(prefix, 'error.log')) + '\n' + (await containerOutput(c)))
-        .split('\n')
-        .filter(function (line) {
-          return /\[(warn|error|crit|alert|emerg)\]/.test(line);
-        });
+      const startupWarnings = brokenLines(
+        readIfThere(join(prefix, 'error.log')) + '\n' + (await containerOutput(c)),
+        'warn',
+      );
       const engine = await checkEngine(runtime, probe);
       gateways[region] = {
         region,

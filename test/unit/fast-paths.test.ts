@@ -36,30 +36,52 @@ function pcre(source: string): RegExp {
   return new RegExp(out);
 }
 
+/** A snippet of nginx/, as nginx reads it. */
+function snippet(name: string): string {
+  return readFileSync(new URL('../../nginx/' + name, import.meta.url), 'utf8');
+}
+
+/** Strings near region names, and the edges of the rule, for the checks that must agree with isRegionName. */
+const regionish = fc.stringMatching(/^[A-Za-z0-9_.:-]{0,70}$/);
+const REGION_NAME_EDGES = [
+  '',
+  'a',
+  'us',
+  'EU',
+  '-a',
+  '_a',
+  'a-',
+  'a_',
+  'a'.repeat(63),
+  'a'.repeat(64),
+  'eu\n',
+  'eu\r',
+  ' eu',
+  'é',
+  'e.u',
+];
+
 describe('fast paths decide as the general ones', function () {
   it('isRegionName is REGION_NAME.test', function () {
-    const regionish = fc.stringMatching(/^[A-Za-z0-9_.:-]{0,70}$/);
     fc.assert(
       fc.property(fc.oneof(regionish, fc.string({ maxLength: 70 })), function (s) {
         expect(isRegionName(s)).toBe(REGION_NAME.test(s));
       }),
       { numRuns: 2000 },
     );
-    for (const s of ['', 'a', '-a', '_a', 'a-', 'a_', 'a'.repeat(63), 'a'.repeat(64), 'eu\n', 'é']) {
+    for (const s of REGION_NAME_EDGES) {
       expect(isRegionName(s)).toBe(REGION_NAME.test(s));
     }
   });
 
   it("http.conf's lookup map passes to the region table exactly the names isRegionName accepts", function () {
     // The fast paths look a claim up through $region_router_lookup instead of calling isRegionName.
-    const conf = readFileSync(new URL('../../nginx/http.conf', import.meta.url), 'utf8');
     const entry =
       /map \$region_router_candidate \$region_router_lookup \{\n\s*volatile;\n\s*"~(.*)"\s+\$region_router_known;\n\s*default\s+"";\n\}/.exec(
-        conf,
+        snippet('http.conf'),
       );
     expect(entry).not.toBeNull();
     const pattern = pcre(entry![1]);
-    const regionish = fc.stringMatching(/^[A-Za-z0-9_.:-]{0,70}$/);
     fc.assert(
       fc.property(
         fc.oneof(regionish, fc.string({ maxLength: 70 }), fc.string({ unit: 'binary', maxLength: 8 })),
@@ -69,23 +91,7 @@ describe('fast paths decide as the general ones', function () {
       ),
       { numRuns: 5000 },
     );
-    for (const s of [
-      '',
-      'a',
-      'us',
-      'EU',
-      '-a',
-      '_a',
-      'a-',
-      'a_',
-      'a'.repeat(63),
-      'a'.repeat(64),
-      'eu\n',
-      'eu\r',
-      ' eu',
-      'é',
-      'e.u',
-    ]) {
+    for (const s of REGION_NAME_EDGES) {
       expect(pattern.test(s)).toBe(isRegionName(s));
     }
   });
@@ -149,7 +155,7 @@ describe('fast paths decide as the general ones', function () {
 
   it("http.conf's form token map answers only where firstTokenField does, with the same field and token", function () {
     // The map's regex and value as nginx reads them: PCRE's groups and lookaheads are JavaScript's too.
-    const conf = readFileSync(new URL('../../nginx/http.conf', import.meta.url), 'utf8');
+    const conf = snippet('http.conf');
     const entry =
       /map \$request_body \$region_router_form_token \{\n(?:\s*#.*\n)*\s*"~(.*)"\s+"(.*)";\n\s*default\s+"";\n\}/.exec(
         conf,
@@ -335,12 +341,12 @@ describe('fast paths decide as the general ones', function () {
 
   it('takes the bound on a header and signature that gateway.conf and http.conf enforce', function () {
     // The bearer fast path skips reading them when the payload alone leaves room for both at that bound.
-    const conf = readFileSync(new URL('../../nginx/gateway.conf', import.meta.url), 'utf8');
+    const conf = snippet('gateway.conf');
     const bounds = conf.match(/\{1,(\d+)\}/g) || [];
     expect(bounds).toEqual(['{1,' + Bearer.SegmentMax + '}', '{1,' + Bearer.SegmentMax + '}']);
     // The form POST fast path relies on the same bound in http.conf's form token map: a header and a signature
     // at each of the four places its regex reads a token (after grant_type, before it for either grant, `token`).
-    const http = readFileSync(new URL('../../nginx/http.conf', import.meta.url), 'utf8');
+    const http = snippet('http.conf');
     const form = /map \$request_body \$region_router_form_token \{[^}]*"~(.*)"/.exec(http);
     expect(form).not.toBeNull();
     expect(form![1].match(/\{1,(\d+)\}/g)).toEqual(Array(8).fill('{1,' + Bearer.SegmentMax + '}'));
