@@ -75,8 +75,9 @@ function readmeWiring(configDir: string, identity: number, api: number): string 
   return conf.split('/etc/nginx/').join(configDir + '/');
 }
 
-/** Which region/service answered, the status when no upstream did, or 'refused'. A new connection each time:
- * a pooled one may have been closed by a reload. */
+/** Which region/service answered, the status when no upstream did, 'refused', or 'reset'. A new connection each
+ * time: a pooled one may have been closed by a reload. 'reset': during a reload that closes the listener (the
+ * uninstall steps), a connection the old worker's socket had queued is reset as it exits; `until` asks again. */
 function answer(port: number, path: string, headers: Record<string, string> = {}): Promise<string> {
   return new Promise(function (resolve, reject) {
     const req = get({ host: '127.0.0.1', port, path, headers, agent: false }, function (res) {
@@ -91,6 +92,7 @@ function answer(port: number, path: string, headers: Record<string, string> = {}
     });
     req.on('error', function (e: NodeJS.ErrnoException) {
       if (e.code === 'ECONNREFUSED') resolve('refused');
+      else if (e.code === 'ECONNRESET') resolve('reset');
       else reject(e);
     });
   });
