@@ -37,7 +37,7 @@ export const CATEGORIES: Category[] = [
   {
     id: 'token-base64url',
     sends:
-      'wrapped token whose segments are not base64url: bad alphabet (+ / * ! ~ %), padding (=, ==), empty segment, impossible length',
+      'wrapped token whose segments are not base64url: bad alphabet (+ / * ! ~ %), a payload naming a region in the standard base64 alphabet, padding (=, ==), empty segment, impossible length',
     answer: FALLBACK,
   },
   { id: 'token-segments', sends: 'wrapped token with 1, 2, 4 or 5 segments', answer: FALLBACK },
@@ -394,6 +394,13 @@ export function buildCorpus(ctx: CorpusContext): Case[] {
       CHANNELS.slice(0, 3),
     );
   }
+  // A payload naming us in the standard alphabet ('+' and '/'), which the njs engine's atob would read: nginx
+  // and the general path must refuse it before it is decoded.
+  const standard = Buffer.from('{"zone":"us","ref":"???~~~>>>"}').toString('base64').replace(/=+$/, '');
+  if (!/\+/.test(standard) || !/\//.test(standard)) throw new Error('the standard-alphabet payload lacks + or /');
+  skippedEverywhere('payload in the standard base64 alphabet (+ and /)', function (id) {
+    return HEADER + '.' + standard + '.' + marker(id);
+  });
   skippedEverywhere('padding =', function (id) {
     return HEADER + '.' + payloadUs + '=.' + marker(id);
   });

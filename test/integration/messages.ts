@@ -158,6 +158,18 @@ function token(region: string): Promise<string> {
   return mintWrappedToken({ zone: region });
 }
 
+/**
+ * A token whose payload has text beyond ASCII and whose base64url has a '-' and a '_' (one of three '~' in a
+ * row, and one of three '?', is the last byte of a group of three): on the njs engine atob refuses it, so it
+ * is decoded the other way (Buffer, UTF-8).
+ */
+async function tokenWithText(region: string): Promise<string> {
+  const t = await mintWrappedToken({ zone: region, name: 'Zoë Ångström ✓', note: '~~~???' });
+  const payload = t.split('.')[1];
+  if (!payload.includes('-') || !payload.includes('_')) throw new Error("the payload lacks '-' or '_': " + payload);
+  return t;
+}
+
 /** A token request carrying `code`, padded with authorization_details to exactly `size` bytes. */
 function codeRequestOfSize(code: string, size: number): Buffer {
   const head = 'grant_type=authorization_code&code=' + code + '&redirect_uri=' + REDIRECT + '&authorization_details=';
@@ -207,6 +219,23 @@ export const MESSAGE_TYPES: MessageType[] = [
         ['code', code],
         ['redirect_uri', REDIRECT],
         ['code_verifier', 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'],
+      ]);
+      return {
+        service: 'identity',
+        sent: formPost('/oauth/token', body),
+        expected: expect('home', 'code'),
+        secrets: [code],
+      };
+    },
+  },
+  {
+    name: 'token POST, code, payload beyond ASCII',
+    async build(home) {
+      const code = await tokenWithText(home);
+      const body = form([
+        ['grant_type', 'authorization_code'],
+        ['code', code],
+        ['redirect_uri', REDIRECT],
       ]);
       return {
         service: 'identity',
@@ -374,6 +403,18 @@ export const MESSAGE_TYPES: MessageType[] = [
       return {
         service: 'api',
         sent: apiRequest('GET', '/accounts/me?fields=name%2Cemail&page=2', t),
+        expected: expect('home', 'bearer'),
+        secrets: [t],
+      };
+    },
+  },
+  {
+    name: 'API GET, bearer, payload beyond ASCII',
+    async build(home) {
+      const t = await tokenWithText(home);
+      return {
+        service: 'api',
+        sent: apiRequest('GET', '/accounts/me', t),
         expected: expect('home', 'bearer'),
         secrets: [t],
       };
