@@ -355,6 +355,25 @@ describe('fast paths decide as the general ones', function () {
     expect(named - urlAlphabet).toBeGreaterThan(100);
   });
 
+  it('claimOf reads a payload whose atob drops an unpadded last group (nginx/njs issue 695) through Buffer', function () {
+    const real = globalThis.atob;
+    // that atob decodes whole groups of four characters only
+    globalThis.atob = function (s: string): string {
+      return real(s.slice(0, s.length - (s.length % 4)));
+    };
+    try {
+      const lengths = new Set<number>();
+      for (const text of ['{"zone":"us"}', '{"zone":"us","a":1}', '{"zone":"us","ab":1}', '{"zone":"us","abc":1}']) {
+        const segment = Buffer.from(text).toString('base64url');
+        lengths.add(segment.length % 4);
+        expect(claimOf(segment, 'zone')).toBe('us');
+      }
+      expect([...lengths].sort()).toEqual([0, 2, 3]);
+    } finally {
+      globalThis.atob = real;
+    }
+  });
+
   it('takes the bound on a header and signature that gateway.conf and http.conf enforce', function () {
     // The bearer fast path skips reading them when the payload alone leaves room for both at that bound.
     const conf = snippet('gateway.conf');
