@@ -62,7 +62,7 @@ export function readRegionClaim(token: string, claim: string, maxTokenBytes: num
   // One split: the cheapest pass over the token on both njs engines (a regex over the whole token costs
   // several times more under QuickJS).
   const segments = token.split('.');
-  if (segments.length !== 3 || !isSegment(segments[0]) || !isSegment(segments[1]) || !isSegment(segments[2])) {
+  if (segments.length !== 3 || !isSegment(segments[0]) || !isSegment(segments[2])) {
     return { ok: false, reason: Reason.NotJwt };
   }
   return readPayloadClaim(segments[1], claim);
@@ -77,11 +77,11 @@ export const enum Unreadable {
 }
 
 /**
- * readRegionClaim for a token whose three segments are known to be base64url and whose length is within
- * bounds (nginx checks both for a bearer token, gateway.conf): reads its payload segment.
+ * readRegionClaim for a token whose header and signature are known to be base64url segments and whose
+ * length is within bounds (nginx checks both for a bearer token, gateway.conf): reads its payload segment.
  */
 export function readPayloadClaim(segment: string, claim: string): ClaimReading {
-  const region = claimOf(segment, claim);
+  const region = claimOf(segment, claim, false);
   if (typeof region === 'string') {
     return { ok: true, region };
   }
@@ -99,16 +99,16 @@ export function readPayloadClaim(segment: string, claim: string): ClaimReading {
 
 /**
  * The region claim of a payload segment, or why there is none: readPayloadClaim without the object, which
- * costs the njs engine about 1.3k instructions per request. The fast paths use it directly. The segment must
- * hold no '+' or '/' (the callers' checks, in nginx or readRegionClaim, take only the base64url alphabet):
- * atob would read them.
+ * costs the njs engine about 1.3k instructions per request. The fast paths use it directly. `alphabetChecked`:
+ * the segment is known to hold only the base64url alphabet (nginx's regexes check it for the fast paths), so
+ * it may be decoded with atob, which would also read '+' and '/'.
  */
-export function claimOf(segment: string, claim: string): string | Unreadable {
+export function claimOf(segment: string, claim: string, alphabetChecked: boolean): string | Unreadable {
   // The text of a strict base64url segment (alphabet A-Z a-z 0-9 - _, no padding). Every njs decoder stops at
-  // the first other character but '+' and '/' (atob throws, or skips a space), so a segment without those is
-  // strict exactly when it decodes to floor(length * 3 / 4) bytes: that costs no extra pass over the token.
-  // Node's decoder skips such characters instead, so outside the njs bundle the alphabet is checked first.
-  // Written here rather than as a function of its own: a call costs the njs engine about 0.6k instructions.
+  // the first other character (atob: but '+' and '/'; it throws, or skips a space), so a segment is strict
+  // exactly when it decodes to floor(length * 3 / 4) bytes: that costs no extra pass over the token. Node's
+  // decoder skips such characters instead, so outside the njs bundle the alphabet is checked first. Written
+  // here rather than as a function of its own: a call costs the njs engine about 0.6k instructions.
   const length = segment.length;
   if (length === 0 || length % 4 === 1) {
     return Unreadable.NotJwt;
@@ -125,7 +125,7 @@ export function claimOf(segment: string, claim: string): string | Unreadable {
       return Unreadable.NotJwt;
     }
   } else {
-    if (ATOB_FIRST) {
+    if (ATOB_FIRST && alphabetChecked) {
       // atob reads the standard alphabet: a segment with '-' or '_' throws, and Buffer decodes it below. ASCII
       // JSON has them only where a '>', '?', '~' or DEL is the last byte of a group of three, so nearly every
       // payload decodes here. atob gives a character per byte (Latin-1) where toString() decodes UTF-8. The

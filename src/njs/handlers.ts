@@ -56,7 +56,7 @@ function region(r: NginxHTTPRequest): string {
         (v[Variable.BearerHeader] || '').length + payload.length + (v[Variable.BearerSignature] || '').length + 2 <=
           maxTokenBytes
       ) {
-        const name = claimOf(payload, claim);
+        const name = claimOf(payload, claim, true);
         const found = typeof name === 'string' ? routeTo(r, v, name, 'bearer', cookie) : undefined;
         if (found !== undefined) {
           return found;
@@ -100,7 +100,7 @@ function routeBody(r: NginxHTTPRequest): void {
     // a longer token is measured whole by body.ts. The payload is what follows the dot.
     if (dot > 0 && found.length - dot - 1 + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
       field = found.slice(0, dot) as TokenField;
-      const claimed = claimOf(found.slice(dot + 1), claim);
+      const claimed = claimOf(found.slice(dot + 1), claim, true);
       if (typeof claimed === 'string') {
         name = claimed;
       }
