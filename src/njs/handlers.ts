@@ -78,7 +78,13 @@ function region(r: NginxHTTPRequest): string {
  */
 function routeBody(r: NginxHTTPRequest): void {
   const v = r.variables;
-  const found = v[Variable.FormToken] || '';
+  // as in region() above: without a region cookie, nginx says so with the token
+  let found = v[Variable.FormTokenNoCookie];
+  let cookie: string | undefined = '';
+  if (!found) {
+    found = v[Variable.FormToken] || '';
+    cookie = undefined;
+  }
   let text: string | undefined;
   let read = false;
   try {
@@ -120,7 +126,7 @@ function routeBody(r: NginxHTTPRequest): void {
         continueSet === undefined
           ? Setting.DefaultContinueAt
           : settingValue(continueSet, Setting.ContinueAtVariable, 'location', Setting.DefaultContinueAt);
-      const region = routeTo(r, v, name, field);
+      const region = routeTo(r, v, name, field, cookie);
       if (region !== undefined) {
         v[Variable.Region] = region;
         v[Variable.Source] = field;

@@ -7,14 +7,17 @@ export const enum Log {
   Prefix = 'region_router: ',
 }
 
-/** Variables the snippets declare. */
+/**
+ * Variables the snippets declare. The three that njs reads on every token request have short names ($rr_*):
+ * njs and nginx hash a variable's name on every read, about 20-30 instructions a character.
+ */
 export const enum Variable {
   /** The region table's key: njs sets it to look a value up; until then it is the region cookie. */
   Candidate = 'region_router_candidate',
   /** The region table (a volatile map): the region the candidate names, or ''. */
   Known = 'region_router_known',
   /** Known when the candidate is a region name (isRegionName), else '' (http.conf): what the fast paths read. */
-  Lookup = 'region_router_lookup',
+  Lookup = 'rr_lookup',
   Region = 'region_router_region',
   Source = 'region_router_source',
   /** '-', or the upstream a request failed over to (unavailable.conf). */
@@ -26,9 +29,11 @@ export const enum Variable {
   BearerPayload = 'region_router_bearer_payload',
   BearerSignature = 'region_router_bearer_signature',
   /** BearerPayload when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
-  BearerPayloadNoCookie = 'region_router_bearer_payload_nocookie',
+  BearerPayloadNoCookie = 'rr_bearer',
   /** A form POST's token field and payload, "<field>.<payload>", for the commonest messages (http.conf); else ''. */
   FormToken = 'region_router_form_token',
+  /** FormToken when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
+  FormTokenNoCookie = 'rr_form',
 }
 
 export function logNotes(r: NginxHTTPRequest, notes: Note[]): void {

@@ -75,9 +75,9 @@ describe('fast paths decide as the general ones', function () {
   });
 
   it("http.conf's lookup map passes to the region table exactly the names isRegionName accepts", function () {
-    // The fast paths look a claim up through $region_router_lookup instead of calling isRegionName.
+    // The fast paths look a claim up through $rr_lookup instead of calling isRegionName.
     const entry =
-      /map \$region_router_candidate \$region_router_lookup \{\n\s*volatile;\n\s*"~(.*)"\s+\$region_router_known;\n\s*default\s+"";\n\}/.exec(
+      /map \$region_router_candidate \$rr_lookup \{\n\s*volatile;\n\s*"~(.*)"\s+\$region_router_known;\n\s*default\s+"";\n\}/.exec(
         snippet('http.conf'),
       );
     expect(entry).not.toBeNull();
