@@ -1,5 +1,5 @@
 // What the fast paths share: recording the region a wrapped token names, as the general path would.
-import { disagreement, Notes, Source } from '../core/region';
+import { Notes } from '../core/region';
 import { Log, Variable } from './variables';
 
 export type Variables = NginxHTTPRequest['variables'];
@@ -7,9 +7,9 @@ export type Variables = NginxHTTPRequest['variables'];
 // Region table lookups that found a region, by the name looked up. Under QuickJS a context serves many
 // requests, and the table (a map of constants in http {}) answers a name the same way every time, so each
 // name is looked up in nginx once per context. The njs engine starts every request from a fresh copy of the
-// module, where `lookups` never gets past `true` and nothing is kept. One module-level binding: the njs engine
-// makes each again for every request. At most Cache.Names names (a name's case variants count apart), so a
-// stream of distinct names can't grow it.
+// module, where `lookups` never gets past `true` and nothing is kept. One module-level binding, and no
+// function of its own: the njs engine makes each again for every request. At most Cache.Names names (a
+// name's case variants count apart), so a stream of distinct names can't grow it.
 interface Lookups {
   regions: Record<string, string>;
   count: number;
@@ -21,46 +21,31 @@ const enum Cache {
   Names = 64,
 }
 
-/** Keeps a lookup; called only once `lookups` is set (never on the njs engine). */
-function remember(name: string, region: string): void {
-  if (lookups === true) {
-    lookups = { regions: Object.create(null) as Record<string, string>, count: 0 };
-  }
-  if (lookups !== undefined && lookups.count < Cache.Names) {
-    lookups.regions[name] = region;
-    lookups.count++;
-  }
-}
-
 /**
- * The region of the table that `name`, a wrapped token's region claim, names; undefined when the general path
- * must decide (it names no region of the table). Logs what the general path would log. The caller records the
- * source. `cookie` is the region cookie, '' when the request has none; undefined reads it.
+ * The region of the table that `name`, a wrapped token's region claim, names, where the region cookie (if
+ * any) names the same region or none; undefined when the general path must decide: the claim names no region
+ * of the table, or the cookie names another one (the general path routes by the token and logs the
+ * disagreement; rare, so the fast path carries no code for it). Logs what the general path would log. The
+ * caller records the source. `cookie` is the region cookie, '' when the request has none; undefined reads it.
  */
-export function routeTo(
-  r: NginxHTTPRequest,
-  v: Variables,
-  name: string,
-  source: Source,
-  cookie?: string,
-): string | undefined {
+export function routeTo(r: NginxHTTPRequest, v: Variables, name: string, cookie?: string): string | undefined {
   if (cookie === undefined) {
     // Until njs sets it, the table's key is the region cookie.
     cookie = v[Variable.Candidate] || '';
   }
   let cookieRegion = '';
+  let cookieLooked = false;
   if (cookie !== '') {
     const hit = typeof lookups === 'object' ? lookups.regions[cookie] : undefined;
     if (hit !== undefined) {
       cookieRegion = hit;
     } else {
       cookieRegion = v[Variable.Lookup] || '';
-      if (cookieRegion !== '' && lookups !== undefined) {
-        remember(cookie, cookieRegion);
-      }
+      cookieLooked = cookieRegion !== '';
     }
   }
   let region = typeof lookups === 'object' ? lookups.regions[name] : undefined;
+  let nameLooked = false;
   if (region === undefined) {
     v[Variable.Candidate] = name;
     region = v[Variable.Lookup] || '';
@@ -68,18 +53,31 @@ export function routeTo(
       v[Variable.Candidate] = cookie;
       return undefined;
     }
-    if (lookups !== undefined) {
-      remember(name, region);
+    nameLooked = true;
+  }
+  if (cookie !== '') {
+    if (cookieRegion === '') {
+      r.log(Log.Prefix + Notes.CookieNotUsed);
+    } else if (cookieRegion !== region) {
+      v[Variable.Candidate] = cookie;
+      return undefined;
     }
   }
   if (lookups === undefined) {
     lookups = true;
-  }
-  if (cookie !== '' && cookieRegion === '') {
-    r.log(Log.Prefix + Notes.CookieNotUsed);
-  } else if (cookieRegion !== '' && cookieRegion !== region) {
-    r.warn(Log.Prefix + disagreement(cookieRegion, source, region));
-    v[Variable.Disagreement] = cookieRegion;
+  } else if (nameLooked || cookieLooked) {
+    // QuickJS, from the context's second request: keep what nginx answered
+    if (lookups === true) {
+      lookups = { regions: Object.create(null) as Record<string, string>, count: 0 };
+    }
+    if (nameLooked && lookups.count < Cache.Names) {
+      lookups.regions[name] = region;
+      lookups.count++;
+    }
+    if (cookieLooked && cookie !== name && lookups.count < Cache.Names) {
+      lookups.regions[cookie] = cookieRegion;
+      lookups.count++;
+    }
   }
   return region;
 }
