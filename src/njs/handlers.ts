@@ -57,7 +57,7 @@ function region(r: NginxHTTPRequest): string {
           maxTokenBytes
       ) {
         const name = claimOf(payload, claim, true);
-        const found = typeof name === 'string' ? routeTo(r, v, name, cookie) : undefined;
+        const found = typeof name === 'string' ? routeTo(r, v, name, 'bearer', cookie) : undefined;
         if (found !== undefined) {
           return found;
         }
@@ -126,7 +126,7 @@ function routeBody(r: NginxHTTPRequest): void {
         continueSet === undefined
           ? Setting.DefaultContinueAt
           : settingValue(continueSet, Setting.ContinueAtVariable, 'location', Setting.DefaultContinueAt);
-      const region = routeTo(r, v, name, cookie);
+      const region = routeTo(r, v, name, field, cookie);
       if (region !== undefined) {
         v[Variable.Region] = region;
         v[Variable.Source] = field;

@@ -1,5 +1,5 @@
 // What the fast paths share: recording the region a wrapped token names, as the general path would.
-import { Notes } from '../core/region';
+import { disagreement, Notes, Source } from '../core/region';
 import { Log, Variable } from './variables';
 
 export type Variables = NginxHTTPRequest['variables'];
@@ -8,7 +8,7 @@ export type Variables = NginxHTTPRequest['variables'];
 // requests, and the table (a map of constants in http {}) answers a name the same way every time, so each
 // name is looked up in nginx once per context. The njs engine starts every request from a fresh copy of the
 // module, where `lookups` never gets past `true` and nothing is kept. One module-level binding, and no
-// function of its own: the njs engine makes each again for every request. At most Cache.Names names (a
+// function of its own: the njs engine makes each again for every request (about 0.3k instructions). At most Cache.Names names (a
 // name's case variants count apart), so a stream of distinct names can't grow it.
 interface Lookups {
   regions: Record<string, string>;
@@ -22,13 +22,17 @@ const enum Cache {
 }
 
 /**
- * The region of the table that `name`, a wrapped token's region claim, names, where the region cookie (if
- * any) names the same region or none; undefined when the general path must decide: the claim names no region
- * of the table, or the cookie names another one (the general path routes by the token and logs the
- * disagreement; rare, so the fast path carries no code for it). Logs what the general path would log. The
- * caller records the source. `cookie` is the region cookie, '' when the request has none; undefined reads it.
+ * The region of the table that `name`, a wrapped token's region claim, names; undefined when the general path
+ * must decide (it names no region of the table). Logs what the general path would log. The caller records the
+ * source. `cookie` is the region cookie, '' when the request has none; undefined reads it.
  */
-export function routeTo(r: NginxHTTPRequest, v: Variables, name: string, cookie?: string): string | undefined {
+export function routeTo(
+  r: NginxHTTPRequest,
+  v: Variables,
+  name: string,
+  source: Source,
+  cookie?: string,
+): string | undefined {
   if (cookie === undefined) {
     // Until njs sets it, the table's key is the region cookie.
     cookie = v[Variable.Candidate] || '';
@@ -55,14 +59,6 @@ export function routeTo(r: NginxHTTPRequest, v: Variables, name: string, cookie?
     }
     nameLooked = true;
   }
-  if (cookie !== '') {
-    if (cookieRegion === '') {
-      r.log(Log.Prefix + Notes.CookieNotUsed);
-    } else if (cookieRegion !== region) {
-      v[Variable.Candidate] = cookie;
-      return undefined;
-    }
-  }
   if (lookups === undefined) {
     lookups = true;
   } else if (nameLooked || cookieLooked) {
@@ -78,6 +74,12 @@ export function routeTo(r: NginxHTTPRequest, v: Variables, name: string, cookie?
       lookups.regions[cookie] = cookieRegion;
       lookups.count++;
     }
+  }
+  if (cookie !== '' && cookieRegion === '') {
+    r.log(Log.Prefix + Notes.CookieNotUsed);
+  } else if (cookieRegion !== '' && cookieRegion !== region) {
+    r.warn(Log.Prefix + disagreement(cookieRegion, source, region));
+    v[Variable.Disagreement] = cookieRegion;
   }
   return region;
 }
