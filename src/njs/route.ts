@@ -7,9 +7,9 @@ export type Variables = NginxHTTPRequest['variables'];
 // Region table lookups that found a region, by the name looked up. Under QuickJS a context serves many
 // requests, and the table (a map of constants in http {}) answers a name the same way every time, so each
 // name is looked up in nginx once per context. The njs engine starts every request from a fresh copy of the
-// module, where `lookups` never gets past `true` and nothing is kept. One module-level binding, and no
-// function of its own: the njs engine makes each again for every request (about 0.3k instructions). At most Cache.Names names (a
-// name's case variants count apart), so a stream of distinct names can't grow it.
+// module, where `lookups` never gets past `true` and nothing is kept. One module-level binding: the njs engine
+// makes each again for every request. At most Cache.Names names (a name's case variants count apart), so a
+// stream of distinct names can't grow it.
 interface Lookups {
   regions: Record<string, string>;
   count: number;
@@ -19,6 +19,17 @@ let lookups: Lookups | true | undefined;
 
 const enum Cache {
   Names = 64,
+}
+
+/** Keeps a lookup; called only once `lookups` is set (never on the njs engine). */
+function remember(name: string, region: string): void {
+  if (lookups === true) {
+    lookups = { regions: Object.create(null) as Record<string, string>, count: 0 };
+  }
+  if (lookups !== undefined && lookups.count < Cache.Names) {
+    lookups.regions[name] = region;
+    lookups.count++;
+  }
 }
 
 /**
@@ -38,18 +49,18 @@ export function routeTo(
     cookie = v[Variable.Candidate] || '';
   }
   let cookieRegion = '';
-  let cookieLooked = false;
   if (cookie !== '') {
     const hit = typeof lookups === 'object' ? lookups.regions[cookie] : undefined;
     if (hit !== undefined) {
       cookieRegion = hit;
     } else {
       cookieRegion = v[Variable.Lookup] || '';
-      cookieLooked = cookieRegion !== '';
+      if (cookieRegion !== '' && lookups !== undefined) {
+        remember(cookie, cookieRegion);
+      }
     }
   }
   let region = typeof lookups === 'object' ? lookups.regions[name] : undefined;
-  let nameLooked = false;
   if (region === undefined) {
     v[Variable.Candidate] = name;
     region = v[Variable.Lookup] || '';
@@ -57,23 +68,12 @@ export function routeTo(
       v[Variable.Candidate] = cookie;
       return undefined;
     }
-    nameLooked = true;
+    if (lookups !== undefined) {
+      remember(name, region);
+    }
   }
   if (lookups === undefined) {
     lookups = true;
-  } else if (nameLooked || cookieLooked) {
-    // QuickJS, from the context's second request: keep what nginx answered
-    if (lookups === true) {
-      lookups = { regions: Object.create(null) as Record<string, string>, count: 0 };
-    }
-    if (nameLooked && lookups.count < Cache.Names) {
-      lookups.regions[name] = region;
-      lookups.count++;
-    }
-    if (cookieLooked && cookie !== name && lookups.count < Cache.Names) {
-      lookups.regions[cookie] = cookieRegion;
-      lookups.count++;
-    }
   }
   if (cookie !== '' && cookieRegion === '') {
     r.log(Log.Prefix + Notes.CookieNotUsed);
