@@ -19,13 +19,15 @@ function fail(message) {
 
 let code;
 try {
-  // The bearer fast path at the top level; the form POST path (src/njs/body.ts) inside loadBody() and the
-  // general path (src/njs/general.ts) inside loadGeneral(), which only the requests that need them call.
+  // The fast paths at the top level; inside a function each (src/njs/loaders.d.ts), which only the requests
+  // that need them call: the form POST bodies nginx did not take apart (src/njs/body.ts), the general path
+  // (src/njs/general.ts), a setting that is set or a disagreement (src/njs/occasional.ts).
   const main = await bundleForNjs(join(root, 'src', 'index.ts'));
   const body = await bundleAsFunction(join(root, 'src', 'njs', 'body.ts'), 'loadBody');
   const general = await bundleAsFunction(join(root, 'src', 'njs', 'general.ts'), 'loadGeneral');
+  const occasional = await bundleAsFunction(join(root, 'src', 'njs', 'occasional.ts'), 'loadOccasional');
   const tail = /export default \w+;\n$/.exec(main);
-  code = main.slice(0, tail.index) + body + general + tail[0];
+  code = main.slice(0, tail.index) + body + general + occasional + tail[0];
 } catch (e) {
   fail(e.message);
 }

@@ -19,12 +19,13 @@ const BYTES_FROM = (String as unknown as BytesFrom).bytesFrom;
 /**
  * Whether a payload is decoded with `atob` first (claimOf). On the njs engine (0.8 and later) `atob` costs
  * about half of `Buffer.from` and `toString()`, whose UTF-8 decoding is the largest per-byte cost of a token
- * request there; under QuickJS `atob` costs more than they do. The njs engine counts a string's length in
- * code points, QuickJS in UTF-16 units: that tells them apart without looking anything up, which on the njs
- * engine would cost every request. On njs 0.7.9 (BYTES_FROM) the question is not asked: it costs 0.8k
- * instructions there. In Node (the unit tests) atob is used, so both decoders are tested.
+ * request there; under QuickJS `atob` costs more than they do. The njs engine compares strings by their
+ * UTF-8 bytes, QuickJS by UTF-16 units, so an astral character sorts after U+FFFF only on the njs engine:
+ * that tells them apart without looking anything up, which on the njs engine would cost every request (and
+ * for less than asking a string's length, which also differs). On njs 0.7.9 (BYTES_FROM) the question is
+ * not asked. In Node (the unit tests) atob is used, so both decoders are tested.
  */
-const ATOB_FIRST = typeof NJS_BUNDLE === 'undefined' || (BYTES_FROM === undefined && '\u{1F600}'.length === 1);
+const ATOB_FIRST = typeof NJS_BUNDLE === 'undefined' || (BYTES_FROM === undefined && '\u{1F600}' > '\uFFFF');
 
 /** How many bytes an njs decoder makes of a base64url text: it stops at the first foreign character. */
 function decodedLength(segment: string): number {

@@ -5,29 +5,27 @@
 // Anything else (no usable token, a wrong setting, a body that could not be read) goes to the general path
 // (general.ts), which decides from every source and logs why.
 // The fast path answers only where the general path would give the same region, source and log lines.
-import { Setting, settingValue } from '../core/config';
+import { Setting } from '../core/config';
 import { TokenField } from '../core/message';
 import { claimOf } from '../core/wrapped-token';
 import { Bearer } from './bearer';
 import type * as Body from './body';
 import type * as General from './general';
+import type * as Occasional from './occasional';
 import { routeTo } from './route';
 import { Variable } from './variables';
-
-/** general.ts and body.ts, each built into a function by build/build.mjs: called only by requests that need it. */
-declare function loadGeneral(): typeof General;
-declare function loadBody(): typeof Body;
 
 // Under QuickJS a context serves many requests, so each is built once per context; the njs engine starts
 // every request from a fresh copy of the module.
 let general: typeof General | undefined;
 let body: typeof Body | undefined;
+let occasional: typeof Occasional | undefined;
 
 /**
  * js_set $region_router_js_region: requests that carry an Authorization header or an id_token_hint. A
  * request the fast path routes keeps the source nginx gives it, bearer (http.conf).
  */
-function region(r: NginxHTTPRequest): string {
+export function region(r: NginxHTTPRequest): string {
   const v = r.variables;
   // Without a region cookie (API and back-channel requests), nginx hands over the payload with the news
   // that there is no cookie to compare the token with: one variable read fewer.
@@ -39,17 +37,27 @@ function region(r: NginxHTTPRequest): string {
   }
   if (payload) {
     try {
-      // Unset settings (the common case) without a call to settingValue.
+      // Unset settings (the common case) without a call; one that is set is read by occasional.ts.
       const claimSet = v[Setting.ClaimVariable];
       const claim =
         claimSet === undefined
           ? Setting.DefaultClaim
-          : settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
+          : (occasional || (occasional = loadOccasional())).settingValue(
+              claimSet,
+              Setting.ClaimVariable,
+              'claim',
+              Setting.DefaultClaim,
+            );
       const maxSet = v[Setting.MaxTokenBytesVariable];
       const maxTokenBytes =
         maxSet === undefined
           ? Setting.DefaultMaxTokenBytes
-          : settingValue(maxSet, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
+          : (occasional || (occasional = loadOccasional())).settingValue(
+              maxSet,
+              Setting.MaxTokenBytesVariable,
+              'tokenBytes',
+              Setting.DefaultMaxTokenBytes,
+            );
       // gateway.conf bounds the header and the signature, so the payload's length nearly always answers.
       if (
         payload.length + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes ||
@@ -76,7 +84,7 @@ function region(r: NginxHTTPRequest): string {
  * the payload in the body (http.conf), so njs need not read it; any other body: body.ts, built into
  * loadBody() by build/build.mjs.
  */
-function routeBody(r: NginxHTTPRequest): void {
+export function routeBody(r: NginxHTTPRequest): void {
   const v = r.variables;
   // as in region() above: without a region cookie, nginx says so with the token
   let found = v[Variable.FormTokenNoCookie];
@@ -93,12 +101,22 @@ function routeBody(r: NginxHTTPRequest): void {
     const claim =
       claimSet === undefined
         ? Setting.DefaultClaim
-        : settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
+        : (occasional || (occasional = loadOccasional())).settingValue(
+            claimSet,
+            Setting.ClaimVariable,
+            'claim',
+            Setting.DefaultClaim,
+          );
     const maxSet = v[Setting.MaxTokenBytesVariable];
     const maxTokenBytes =
       maxSet === undefined
         ? Setting.DefaultMaxTokenBytes
-        : settingValue(maxSet, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.DefaultMaxTokenBytes);
+        : (occasional || (occasional = loadOccasional())).settingValue(
+            maxSet,
+            Setting.MaxTokenBytesVariable,
+            'tokenBytes',
+            Setting.DefaultMaxTokenBytes,
+          );
     let field: TokenField | undefined;
     let name: string | undefined;
     const dot = found.indexOf('.');
@@ -125,7 +143,12 @@ function routeBody(r: NginxHTTPRequest): void {
       const continueAt =
         continueSet === undefined
           ? Setting.DefaultContinueAt
-          : settingValue(continueSet, Setting.ContinueAtVariable, 'location', Setting.DefaultContinueAt);
+          : (occasional || (occasional = loadOccasional())).settingValue(
+              continueSet,
+              Setting.ContinueAtVariable,
+              'location',
+              Setting.DefaultContinueAt,
+            );
       const region = routeTo(r, v, name, field, cookie);
       if (region !== undefined) {
         v[Variable.Region] = region;
@@ -142,5 +165,3 @@ function routeBody(r: NginxHTTPRequest): void {
   }
   (general || (general = loadGeneral())).routeBody(r, v, text);
 }
-
-export default { region, routeBody };

@@ -1,5 +1,5 @@
 // What the fast paths share: recording the region a wrapped token names, as the general path would.
-import { disagreement, Notes, Source } from '../core/region';
+import { Notes, Source } from '../core/region';
 import { Log, Variable } from './variables';
 
 export type Variables = NginxHTTPRequest['variables'];
@@ -78,7 +78,7 @@ export function routeTo(
   if (cookie !== '' && cookieRegion === '') {
     r.log(Log.Prefix + Notes.CookieNotUsed);
   } else if (cookieRegion !== '' && cookieRegion !== region) {
-    r.warn(Log.Prefix + disagreement(cookieRegion, source, region));
+    r.warn(Log.Prefix + loadOccasional().disagreement(cookieRegion, source, region));
     v[Variable.Disagreement] = cookieRegion;
   }
   return region;
