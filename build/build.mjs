@@ -17,17 +17,44 @@ function fail(message) {
   process.exit(1);
 }
 
+/**
+ * load(part): builds the part the first time a request asks for it, and keeps it on the function, so that a
+ * QuickJS context builds each once; the njs engine starts every request from a fresh copy of the module.
+ */
+function loader(parts) {
+  const nested = parts
+    .map(function (part) {
+      return part[1].replace(/^(?=.)/gm, '  ');
+    })
+    .join('');
+  const choice = parts
+    .map(function (part) {
+      return "part === '" + part[0] + "' ? " + /^function (\w+)/.exec(part[1])[1] + '()';
+    })
+    .join(' : ');
+  return (
+    'function load(part) {\n' +
+    nested +
+    '  const built = load.built || (load.built = {});\n' +
+    '  return built[part] || (built[part] = ' +
+    choice +
+    ' : undefined);\n}\n'
+  );
+}
+
 let code;
 try {
-  // The fast paths at the top level; inside a function each (src/njs/loaders.d.ts), which only the requests
-  // that need them call: the form POST bodies nginx did not take apart (src/njs/body.ts), the general path
-  // (src/njs/general.ts), a setting that is set or a disagreement (src/njs/occasional.ts).
+  // The fast paths at the top level. What only some requests need in one function, load() (src/njs/loaders.d.ts):
+  // the form POST bodies nginx did not take apart (src/njs/body.ts), the general path (src/njs/general.ts),
+  // a setting that is set, a disagreement or a lookup to keep (src/njs/occasional.ts).
   const main = await bundleForNjs(join(root, 'src', 'index.ts'));
-  const body = await bundleAsFunction(join(root, 'src', 'njs', 'body.ts'), 'loadBody');
-  const general = await bundleAsFunction(join(root, 'src', 'njs', 'general.ts'), 'loadGeneral');
-  const occasional = await bundleAsFunction(join(root, 'src', 'njs', 'occasional.ts'), 'loadOccasional');
-  const tail = /export default \w+;\n$/.exec(main);
-  code = main.slice(0, tail.index) + body + general + occasional + tail[0];
+  const parts = [
+    ['body', await bundleAsFunction(join(root, 'src', 'njs', 'body.ts'), 'loadBody')],
+    ['general', await bundleAsFunction(join(root, 'src', 'njs', 'general.ts'), 'loadGeneral')],
+    ['occasional', await bundleAsFunction(join(root, 'src', 'njs', 'occasional.ts'), 'loadOccasional')],
+  ];
+  const tail = /export default .*;\n$/.exec(main);
+  code = main.slice(0, tail.index) + loader(parts) + tail[0];
 } catch (e) {
   fail(e.message);
 }

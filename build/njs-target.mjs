@@ -121,6 +121,15 @@ export async function bundleForNjs(entry) {
       'expected the bundle to end with `export { x as default };` (does the entry have a default export?)',
     );
   }
-  code = code.replace(exportLine, 'export default $1;\n');
+  const name = exportLine.exec(code)[1];
+  // An object literal bound only to be exported is exported as it is: the njs engine makes every module-level
+  // binding again for each request.
+  const literal = new RegExp('^var ' + name + ' = (\\{[^\\n]*\\});\\n', 'm').exec(code);
+  if (literal && code.split(new RegExp('\\b' + name + '\\b')).length === 3) {
+    code = code.slice(0, literal.index) + code.slice(literal.index + literal[0].length);
+    code = code.replace(exportLine, 'export default ' + literal[1] + ';\n');
+  } else {
+    code = code.replace(exportLine, 'export default $1;\n');
+  }
   return checkOutput(code);
 }

@@ -16,17 +16,6 @@ interface BytesFrom {
 // Looked up once per module instance, not per segment: each lookup costs on the njs engine.
 const BYTES_FROM = (String as unknown as BytesFrom).bytesFrom;
 
-/**
- * Whether a payload is decoded with `atob` first (claimOf). On the njs engine (0.8 and later) `atob` costs
- * about half of `Buffer.from` and `toString()`, whose UTF-8 decoding is the largest per-byte cost of a token
- * request there; under QuickJS `atob` costs more than they do. The njs engine compares strings by their
- * UTF-8 bytes, QuickJS by UTF-16 units, so an astral character sorts after U+FFFF only on the njs engine:
- * that tells them apart without looking anything up, which on the njs engine would cost every request (and
- * for less than asking a string's length, which also differs). On njs 0.7.9 (BYTES_FROM) the question is
- * not asked. In Node (the unit tests) atob is used, so both decoders are tested.
- */
-const ATOB_FIRST = typeof NJS_BUNDLE === 'undefined' || (BYTES_FROM === undefined && '\u{1F600}' > '\uFFFF');
-
 /** How many bytes an njs decoder makes of a base64url text: it stops at the first foreign character. */
 function decodedLength(segment: string): number {
   return BYTES_FROM !== undefined ? BYTES_FROM(segment, 'base64url').length : Buffer.from(segment, 'base64url').length;
@@ -127,7 +116,14 @@ export function claimOf(segment: string, claim: string, alphabetChecked: boolean
       return Unreadable.NotJwt;
     }
   } else {
-    if (ATOB_FIRST && alphabetChecked) {
+    // atob first on the njs engine (0.8 and later: 0.7.9 has BYTES_FROM), where it costs about half of
+    // `Buffer.from` and `toString()`, whose UTF-8 decoding is the largest per-byte cost of a token request;
+    // under QuickJS it costs more than they do. The njs engine compares strings by their UTF-8 bytes, QuickJS
+    // by UTF-16 units, so an astral character sorts after U+FFFF only on the njs engine: that tells them apart
+    // without looking anything up, which on the njs engine would cost every request (and for less than asking
+    // its length, which also differs). Asked here, not once at the top level: a module-level binding costs the
+    // njs engine on every request too. In Node (the unit tests) atob is used, so both decoders are tested.
+    if (alphabetChecked && (typeof NJS_BUNDLE === 'undefined' || '\u{1F600}' > '\uFFFF')) {
       // atob reads the standard alphabet: a segment with '-' or '_' throws, and Buffer decodes it below. ASCII
       // JSON has them only where a '>', '?', '~' or DEL is the last byte of a group of three, so nearly every
       // payload decodes here. atob gives a character per byte (Latin-1) where toString() decodes UTF-8. The

@@ -9,17 +9,8 @@ import { Setting } from '../core/config';
 import { TokenField } from '../core/message';
 import { claimOf } from '../core/wrapped-token';
 import { Bearer } from './bearer';
-import type * as Body from './body';
-import type * as General from './general';
-import type * as Occasional from './occasional';
 import { routeTo } from './route';
 import { Variable } from './variables';
-
-// Under QuickJS a context serves many requests, so each is built once per context; the njs engine starts
-// every request from a fresh copy of the module.
-let general: typeof General | undefined;
-let body: typeof Body | undefined;
-let occasional: typeof Occasional | undefined;
 
 /**
  * js_set $region_router_js_region: requests that carry an Authorization header or an id_token_hint. A
@@ -42,17 +33,12 @@ export function region(r: NginxHTTPRequest): string {
       const claim =
         claimSet === undefined
           ? Setting.DefaultClaim
-          : (occasional || (occasional = loadOccasional())).settingValue(
-              claimSet,
-              Setting.ClaimVariable,
-              'claim',
-              Setting.DefaultClaim,
-            );
+          : load('occasional').settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
       const maxSet = v[Setting.MaxTokenBytesVariable];
       const maxTokenBytes =
         maxSet === undefined
           ? Setting.DefaultMaxTokenBytes
-          : (occasional || (occasional = loadOccasional())).settingValue(
+          : load('occasional').settingValue(
               maxSet,
               Setting.MaxTokenBytesVariable,
               'tokenBytes',
@@ -74,7 +60,7 @@ export function region(r: NginxHTTPRequest): string {
       // a wrong setting: the general path logs it and fails closed
     }
   }
-  return (general || (general = loadGeneral())).region(r, v);
+  return load('general').region(r, v);
 }
 
 /**
@@ -82,7 +68,7 @@ export function region(r: NginxHTTPRequest): string {
  * it), records the region in $region_router_region and continues at the named location that proxies. The
  * body stays with the request, byte for byte. For the commonest messages nginx has found the token field and
  * the payload in the body (http.conf), so njs need not read it; any other body: body.ts, built into
- * loadBody() by build/build.mjs.
+ * load('body') by build/build.mjs.
  */
 export function routeBody(r: NginxHTTPRequest): void {
   const v = r.variables;
@@ -101,17 +87,12 @@ export function routeBody(r: NginxHTTPRequest): void {
     const claim =
       claimSet === undefined
         ? Setting.DefaultClaim
-        : (occasional || (occasional = loadOccasional())).settingValue(
-            claimSet,
-            Setting.ClaimVariable,
-            'claim',
-            Setting.DefaultClaim,
-          );
+        : load('occasional').settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
     const maxSet = v[Setting.MaxTokenBytesVariable];
     const maxTokenBytes =
       maxSet === undefined
         ? Setting.DefaultMaxTokenBytes
-        : (occasional || (occasional = loadOccasional())).settingValue(
+        : load('occasional').settingValue(
             maxSet,
             Setting.MaxTokenBytesVariable,
             'tokenBytes',
@@ -129,7 +110,7 @@ export function routeBody(r: NginxHTTPRequest): void {
         name = claimed;
       }
     } else {
-      const module = body || (body = loadBody());
+      const module = load('body');
       text = module.readBody(r);
       read = true;
       const first = text ? module.firstToken(text, claim, maxTokenBytes) : undefined;
@@ -143,7 +124,7 @@ export function routeBody(r: NginxHTTPRequest): void {
       const continueAt =
         continueSet === undefined
           ? Setting.DefaultContinueAt
-          : (occasional || (occasional = loadOccasional())).settingValue(
+          : load('occasional').settingValue(
               continueSet,
               Setting.ContinueAtVariable,
               'location',
@@ -161,7 +142,7 @@ export function routeBody(r: NginxHTTPRequest): void {
     // a wrong setting: the general path logs it and fails closed
   }
   if (!read) {
-    text = (body || (body = loadBody())).readBody(r);
+    text = load('body').readBody(r);
   }
-  (general || (general = loadGeneral())).routeBody(r, v, text);
+  load('general').routeBody(r, v, text);
 }

@@ -1,36 +1,17 @@
 // What the fast paths share: recording the region a wrapped token names, as the general path would.
 import { Notes, Source } from '../core/region';
+import type { Lookups } from './occasional';
 import { Log, Variable } from './variables';
 
 export type Variables = NginxHTTPRequest['variables'];
 
-// Region table lookups that found a region, by the name looked up. Under QuickJS a context serves many
-// requests, and the table (a map of constants in http {}) answers a name the same way every time, so each
-// name is looked up in nginx once per context. The njs engine starts every request from a fresh copy of the
-// module, where `lookups` never gets past `true` and nothing is kept. One module-level binding: the njs engine
-// makes each again for every request. At most Cache.Names names (a name's case variants count apart), so a
-// stream of distinct names can't grow it.
-interface Lookups {
-  regions: Record<string, string>;
-  count: number;
-}
+// Region table lookups that found a region (occasional.ts). Under QuickJS a context serves many requests, and
+// the table (a map of constants in http {}) answers a name the same way every time, so each name is looked up
+// in nginx once per context. The njs engine starts every request from a fresh copy of the module, where
+// `lookups` never gets past `true` and nothing is kept. One module-level binding: the njs engine makes each
+// again for every request.
 /** undefined until this copy of the module has routed a request; then true; then the lookups. */
 let lookups: Lookups | true | undefined;
-
-const enum Cache {
-  Names = 64,
-}
-
-/** Keeps a lookup; called only once `lookups` is set (never on the njs engine). */
-function remember(name: string, region: string): void {
-  if (lookups === true) {
-    lookups = { regions: Object.create(null) as Record<string, string>, count: 0 };
-  }
-  if (lookups !== undefined && lookups.count < Cache.Names) {
-    lookups.regions[name] = region;
-    lookups.count++;
-  }
-}
 
 /**
  * The region of the table that `name`, a wrapped token's region claim, names; undefined when the general path
@@ -56,7 +37,7 @@ export function routeTo(
     } else {
       cookieRegion = v[Variable.Lookup] || '';
       if (cookieRegion !== '' && lookups !== undefined) {
-        remember(cookie, cookieRegion);
+        lookups = load('occasional').remember(lookups, cookie, cookieRegion);
       }
     }
   }
@@ -69,7 +50,7 @@ export function routeTo(
       return undefined;
     }
     if (lookups !== undefined) {
-      remember(name, region);
+      lookups = load('occasional').remember(lookups, name, region);
     }
   }
   if (lookups === undefined) {
@@ -78,7 +59,7 @@ export function routeTo(
   if (cookie !== '' && cookieRegion === '') {
     r.log(Log.Prefix + Notes.CookieNotUsed);
   } else if (cookieRegion !== '' && cookieRegion !== region) {
-    r.warn(Log.Prefix + loadOccasional().disagreement(cookieRegion, source, region));
+    r.warn(Log.Prefix + load('occasional').disagreement(cookieRegion, source, region));
     v[Variable.Disagreement] = cookieRegion;
   }
   return region;

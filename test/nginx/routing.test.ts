@@ -1,45 +1,29 @@
 // The built bundle inside a real nginx, configured with the shipped example: a cookie GET, a token POST
 // and a bearer GET each reach the home region's upstream, and every request arrives as it was sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headerValues, startEchoUpstream } from '../../dev/echo-upstream.mjs';
-import type { Echo, EchoUpstream } from '../../dev/echo-upstream.mjs';
-import { EXAMPLE_PORTS, renderExample } from '../../dev/example.mjs';
+import { headerValues } from '../../dev/echo-upstream.mjs';
+import type { Echo } from '../../dev/echo-upstream.mjs';
 import { brokenLines } from '../../dev/logs.mjs';
-import { startNginx } from '../../dev/nginx.mjs';
 import type { RunningNginx } from '../../dev/nginx.mjs';
-import { freePort } from '../../dev/ports.mjs';
+import { startExampleGateway } from './example-gateway';
+import type { ExampleGateway } from './example-gateway';
 import { Request, Sent, sendIntact } from './send';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 
+let gateway: ExampleGateway;
 let nginx: RunningNginx;
-const upstreams: EchoUpstream[] = [];
 let identity = '';
 let api = '';
 let startLog: string[] = [];
 
 beforeAll(async function () {
-  const ports: Record<number, number> = {};
-  for (const [key, examplePort] of Object.entries(EXAMPLE_PORTS.upstreams)) {
-    const [region, service] = key.split('/');
-    const u = await startEchoUpstream({ region, service });
-    upstreams.push(u);
-    ports[examplePort] = u.port;
-  }
-  const listen = [
-    { host: '127.0.0.1', port: await freePort() },
-    { host: '127.0.0.1', port: await freePort() },
-  ];
-  ports[EXAMPLE_PORTS.identity] = listen[0].port;
-  ports[EXAMPLE_PORTS.api] = listen[1].port;
-  identity = 'http://127.0.0.1:' + listen[0].port;
-  api = 'http://127.0.0.1:' + listen[1].port;
-  nginx = await startNginx(renderExample({ ports, errorLog: 'info' }), { listen });
+  gateway = await startExampleGateway();
+  ({ nginx, identity, api } = gateway);
   startLog = nginx.startupLines().concat(nginx.errorLog().split('\n'));
 });
 
 afterAll(async function () {
-  if (nginx) await nginx.stop();
-  for (const u of upstreams) await u.close();
+  if (gateway) await gateway.stop();
 });
 
 function send(url: string, init: Request = {}): Promise<Sent> {

@@ -25,10 +25,11 @@ function entry(source: string): string {
 }
 
 describe('the njs bundle', function () {
-  it('bundles src/ into a module that ends with `export default`', async function () {
+  it('bundles src/ into a module that ends with `export default`, its handlers written there', async function () {
     const code: string = await bundleForNjs(join(__dirname, '..', '..', 'src', 'index.ts'));
-    expect(code).toMatch(/export default \w+;\n$/);
+    expect(code).toMatch(/export default \{ region, routeBody \};\n$/);
     expect(code).not.toMatch(/export \{/);
+    expect(code).not.toMatch(/index_default/);
   });
 
   it.each([
