@@ -1,6 +1,6 @@
-// Form POSTs whose token nginx did not find (handlers.ts routeBody): njs reads the body itself. The build wraps
-// this module in a function that only those call: on the njs engine, a module's top level runs again for every
-// request, and the others need none of this.
+// Form POSTs whose token nginx did not find (handlers.ts routeBody): njs reads the body itself. The build puts
+// this module into load('body') (loaders.d.ts), which only those call: on the njs engine, a module's top level
+// runs again for every request, and the others need none of this.
 import { firstTokenField, TokenField } from '../core/message';
 import { ClaimReading, readRegionClaim } from '../core/wrapped-token';
 import { Log } from './variables';

@@ -1,8 +1,8 @@
 // The general path of the njs adapter: every request the fast paths (handlers.ts) do not answer on their
 // own. It reads the request view from nginx variables, asks the core and logs its notes. Settings are read
 // when a request needs them, so a wrong setting fails only the requests it concerns (closed, with an error
-// line naming the variable). The build wraps this module in a function that runs only when a request needs
-// it: the njs engine runs a module's top level again for every request.
+// line naming the variable). The build puts this module into load('general') (loaders.d.ts), which runs only
+// when a request needs it: the njs engine runs a module's top level again for every request.
 import { readSetting, SETTINGS } from '../core/config';
 import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
 import type { Variables } from './route';
