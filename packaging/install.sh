@@ -44,7 +44,8 @@ Checks, before any reload: \`CMD -T\` (nginx -t, and the whole configuration wit
 then in that configuration: every region of the table (map \$region_router_candidate
 \$region_router_known) has an entry in every map \$region_router_region \$X, and the default region
 (\$region_router_default_region) is one of them. When a check fails after files were changed, the
-previous files are put back and the exit status is 1.
+previous files are put back and the exit status is 1. Notes (not failures): a region that goes to
+an upstream map's default, no upstream map, pcre_jit left off.
 EOF
 }
 
@@ -128,6 +129,8 @@ region_check() {
                 if (nw == 1 && (key == "volatile" || key == "hostnames")) { }
                 else if (key == "default" && nw == 2) { mapdefault[inmap] = val }
                 else if (nw == 2) { nkeys[inmap]++; mapkey[inmap, nkeys[inmap]] = key; mapval[inmap, nkeys[inmap]] = val }
+            } else if (words[1] == "pcre_jit" && nw == 2) {
+                pcrejit = words[2]
             } else if ((words[1] == "js_var" || words[1] == "set") && words[2] == "$region_router_default_region" && nw == 3) {
                 ndefaults++; defval[ndefaults] = words[3]; deffile[ndefaults] = file
             }
@@ -192,6 +195,7 @@ region_check() {
             }
         }
         if (nupstream == 0) print "NOTE no map $region_router_region $<upstream> in the configuration: proxy_pass needs one per service to reach a region"
+        if (pcrejit != "on") print "NOTE pcre_jit is off: pcre_jit on; in nginx\047s main context makes the regexes the router runs in C (a bearer token\047s, a form POST body\047s) cost less (README, What it costs)"
         if (ndefaults == 0) { print "ERROR $region_router_default_region is not set (js_var $region_router_default_region <region>; in " tablefile ")"; errors++ }
         for (d = 1; d <= ndefaults; d++) {
             if (!(defval[d] in seen)) {
