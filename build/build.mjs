@@ -20,16 +20,17 @@ function fail(message) {
 /**
  * load(part): builds the part the first time a request asks for it, and keeps it on the function, so that a
  * QuickJS context builds each once; the njs engine starts every request from a fresh copy of the module.
+ * `parts`: { part, name, code }, code being the text of function `name` (bundleAsFunction).
  */
 function loader(parts) {
   const nested = parts
-    .map(function (part) {
-      return part[1].replace(/^(?=.)/gm, '  ');
+    .map(function (p) {
+      return p.code.replace(/^(?=.)/gm, '  ');
     })
     .join('');
   const choice = parts
-    .map(function (part) {
-      return "part === '" + part[0] + "' ? " + /^function (\w+)/.exec(part[1])[1] + '()';
+    .map(function (p) {
+      return "part === '" + p.part + "' ? " + p.name + '()';
     })
     .join(' : ');
   return (
@@ -48,11 +49,11 @@ try {
   // the form POST bodies nginx did not take apart (src/njs/body.ts), the general path (src/njs/general.ts),
   // a setting that is set, a disagreement or a lookup to keep (src/njs/occasional.ts).
   const main = await bundleForNjs(join(root, 'src', 'index.ts'));
-  const parts = [
-    ['body', await bundleAsFunction(join(root, 'src', 'njs', 'body.ts'), 'loadBody')],
-    ['general', await bundleAsFunction(join(root, 'src', 'njs', 'general.ts'), 'loadGeneral')],
-    ['occasional', await bundleAsFunction(join(root, 'src', 'njs', 'occasional.ts'), 'loadOccasional')],
-  ];
+  const parts = [];
+  for (const part of ['body', 'general', 'occasional']) {
+    const name = 'load' + part[0].toUpperCase() + part.slice(1);
+    parts.push({ part, name, code: await bundleAsFunction(join(root, 'src', 'njs', part + '.ts'), name) });
+  }
   const tail = /export default .*;\n$/.exec(main);
   code = main.slice(0, tail.index) + loader(parts) + tail[0];
 } catch (e) {
