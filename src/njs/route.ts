@@ -40,6 +40,13 @@ export function routeTo(
         lookups = load('occasional').remember(lookups, cookie, cookieRegion);
       }
     }
+    if (cookieRegion !== '' && name === cookie) {
+      // The token names what the cookie names (a browser's API call): nginx has just answered for it.
+      if (lookups === undefined) {
+        lookups = true;
+      }
+      return cookieRegion;
+    }
   }
   let region = typeof lookups === 'object' ? lookups.regions[name] : undefined;
   if (region === undefined) {

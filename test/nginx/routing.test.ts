@@ -77,6 +77,30 @@ describe('routing through real nginx with the built bundle', function () {
     expect(header(echo, 'authorization')).toBe('Bearer ' + token);
   });
 
+  it('routes by the token where the cookie names the same region, with nothing to log', async function () {
+    const token = await mintWrappedToken({ zone: 'us' });
+    const before = { access: nginx.accessLog().length, error: nginx.errorLog().length };
+    const bearer = await send(api + '/agreeing/bearer', {
+      headers: { authorization: 'Bearer ' + token, cookie: 'zone=us' },
+    });
+    expect(bearer.echo.region + '/' + bearer.echo.service).toBe('us/api');
+    const post = await send(identity + '/agreeing/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'zone=us' },
+      body: 'grant_type=refresh_token&refresh_token=' + token + '&client_id=web',
+    });
+    expect(post.echo.region + '/' + post.echo.service).toBe('us/identity');
+    const deadline = Date.now() + 2000;
+    while (nginx.accessLog().slice(before.access).split('\n').length < 3 && Date.now() < deadline)
+      await new Promise(function (r) {
+        setTimeout(r, 10);
+      });
+    const log = nginx.accessLog().slice(before.access);
+    expect(log).toMatch(/"GET \/agreeing\/bearer HTTP\/1.1" 200 \d+ region=us source=bearer .* disagreement= /);
+    expect(log).toMatch(/"POST \/agreeing\/token HTTP\/1.1" 200 \d+ region=us source=refresh_token .* disagreement= /);
+    expect(nginx.errorLog().slice(before.error)).not.toMatch(/region_router: /);
+  });
+
   it('takes the default route with no region information, and with an unknown one', async function () {
     expect((await send(identity + '/login')).echo.region).toBe('eu');
     expect((await send(identity + '/login', { headers: { cookie: 'zone=evil.example' } })).echo.region).toBe('eu');
