@@ -32,6 +32,16 @@ function send(url: string, init: Request = {}): Promise<Sent> {
   });
 }
 
+/** The access log's lines since `from` (a length), once it holds at least `count` of them. */
+async function accessLines(from: number, count: number): Promise<string> {
+  const deadline = Date.now() + 2000;
+  while (nginx.accessLog().slice(from).split('\n').length <= count && Date.now() < deadline)
+    await new Promise(function (r) {
+      setTimeout(r, 10);
+    });
+  return nginx.accessLog().slice(from);
+}
+
 function header(echo: Echo, name: string): string | undefined {
   return headerValues(echo.rawHeaders, name)[0];
 }
@@ -99,6 +109,47 @@ describe('routing through real nginx with the built bundle', function () {
     expect(log).toMatch(/"GET \/agreeing\/bearer HTTP\/1.1" 200 \d+ region=us source=bearer .* disagreement= /);
     expect(log).toMatch(/"POST \/agreeing\/token HTTP\/1.1" 200 \d+ region=us source=refresh_token .* disagreement= /);
     expect(nginx.errorLog().slice(before.error)).not.toMatch(/region_router: /);
+  });
+
+  it('takes the default route when a token and the region cookie name the same region that is not in the table', async function () {
+    const token = await mintWrappedToken({ zone: 'ap' });
+    const before = nginx.accessLog().length;
+    const bearer = await send(api + '/unknown/bearer', {
+      headers: { authorization: 'Bearer ' + token, cookie: 'zone=ap' },
+    });
+    expect(bearer.echo.region + '/' + bearer.echo.service).toBe('eu/api');
+    const post = await send(identity + '/unknown/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'zone=ap' },
+      body: 'grant_type=authorization_code&code=' + token + '&client_id=web',
+    });
+    expect(post.echo.region + '/' + post.echo.service).toBe('eu/identity');
+    const log = await accessLines(before, 2);
+    expect(log).toMatch(/"GET \/unknown\/bearer HTTP\/1.1" 200 \d+ region=eu source=default /);
+    expect(log).toMatch(/"POST \/unknown\/token HTTP\/1.1" 200 \d+ region=eu source=default /);
+  });
+
+  it('logs a region cookie that names no region at info, also where the token routes on its own', async function () {
+    const token = await mintWrappedToken({ zone: 'us' });
+    const before = nginx.errorLog().length;
+    const bearer = await send(api + '/stale/bearer', {
+      headers: { authorization: 'Bearer ' + token, cookie: 'zone=xx' },
+    });
+    expect(bearer.echo.region + '/' + bearer.echo.service).toBe('us/api');
+    const post = await send(identity + '/stale/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: 'zone=xx' },
+      body: 'grant_type=refresh_token&refresh_token=' + token + '&client_id=web',
+    });
+    expect(post.echo.region + '/' + post.echo.service).toBe('us/identity');
+    const lines = nginx
+      .errorLog()
+      .slice(before)
+      .split('\n')
+      .filter(function (l) {
+        return /\[info\].*region_router: region cookie names no configured region; not used/.test(l);
+      });
+    expect(lines.length).toBe(2);
   });
 
   it('takes the default route with no region information, and with an unknown one', async function () {

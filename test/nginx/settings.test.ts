@@ -3,7 +3,7 @@
 // bearer tokens and form POSTs alike.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningNginx } from '../../dev/nginx.mjs';
-import { mintWrappedToken } from '../../dev/tokens.mjs';
+import { mintWrappedToken, mintWrappedTokenOfLength } from '../../dev/tokens.mjs';
 import { startExampleGateway } from './example-gateway';
 import type { ExampleGateway } from './example-gateway';
 import { sendIntact } from './send';
@@ -73,4 +73,16 @@ it('ignores a token longer than $region_router_max_token_bytes as a source', asy
   expect(await reached(api + '/v1/me', { headers: { authorization: 'Bearer ' + short } })).toBe('us/api');
   expect(await reached(identity + '/oauth/token', tokenPost('code', long))).toBe('eu/identity');
   expect(await reached(identity + '/oauth/token', tokenPost('code', short))).toBe('us/identity');
+});
+
+it('decodes a token of exactly $region_router_max_token_bytes characters, and not one of a character more', async function () {
+  const at = await mintWrappedTokenOfLength({ home: 'us' }, 2048);
+  const over = await mintWrappedTokenOfLength({ home: 'us' }, 2049);
+  expect([at.length, over.length]).toEqual([2048, 2049]);
+  expect(await reached(api + '/v1/me', { headers: { authorization: 'Bearer ' + at } })).toBe('us/api');
+  expect(await reached(api + '/v1/me', { headers: { authorization: 'Bearer ' + over } })).toBe('eu/api');
+  expect(await reached(identity + '/oauth/token', tokenPost('code', at))).toBe('us/identity');
+  expect(await reached(identity + '/oauth/token', tokenPost('code', over))).toBe('eu/identity');
+  expect(await reached(identity + '/oauth/token', tokenPost('refresh_token', at))).toBe('us/identity');
+  expect(await reached(identity + '/oauth/token', tokenPost('refresh_token', over))).toBe('eu/identity');
 });

@@ -98,7 +98,8 @@ describe('decideRegion follows the documented precedence', function () {
           {
             form: pairs.join('&'),
             authorization: bearer === undefined ? undefined : 'Bearer ' + bearer,
-            idTokenHint: hint === undefined ? undefined : encodeURIComponent(hint),
+            // as a query argument, with its dots percent-encoded so that only a decoded hint reads as a JWT
+            idTokenHint: hint === undefined ? undefined : hint.split('.').join('%2E'),
             cookie,
           },
           SETTINGS,

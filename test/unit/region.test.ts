@@ -58,7 +58,10 @@ describe('where the region comes from', function () {
   });
 
   it('id_token_hint query argument, URL-encoded', function () {
-    expect(decide({ idTokenHint: encodeURIComponent(US) })).toMatchObject({ region: 'us', source: 'id_token_hint' });
+    // its dots percent-encoded: read as sent, it would not be a JWT
+    const encoded = US.split('.').join('%2E');
+    expect(decide({ idTokenHint: encoded })).toMatchObject({ region: 'us', source: 'id_token_hint' });
+    expect(decide({ idTokenHint: US })).toMatchObject({ region: 'us', source: 'id_token_hint' });
   });
 
   it('the default region when nothing is known', function () {

@@ -19,8 +19,9 @@ describe('wrapped token decoding', function () {
     ['empty', '', 'is empty'],
     ['one segment', 'abc', 'is not a JWT'],
     ['two segments', 'abc.def', 'is not a JWT'],
-    ['four segments', 'a.b.c.d', 'is not a JWT'],
-    ['five segments (JWE)', 'a.b.c.d.e', 'is not a JWT'],
+    // a token that would read as a JWT but for its segment count
+    ['four segments', wrapped({ zone: 'us' }) + '.Z2hp', 'is not a JWT'],
+    ['five segments (JWE)', wrapped({ zone: 'us' }) + '.Z2hp.Z2hp', 'is not a JWT'],
     ['an empty segment', 'abc..def', 'is not a JWT'],
     ['a trailing dot', 'abc.def.', 'is not a JWT'],
     ['a leading dot', '.abc.def', 'is not a JWT'],
