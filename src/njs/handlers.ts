@@ -45,11 +45,7 @@ export function region(r: NginxHTTPRequest): string {
               Setting.DefaultMaxTokenBytes,
             );
       // gateway.conf bounds the header and the signature, so the payload's length nearly always answers.
-      if (
-        payload.length + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes ||
-        (v[Variable.BearerHeader] || '').length + payload.length + (v[Variable.BearerSignature] || '').length + 2 <=
-          maxTokenBytes
-      ) {
+      if (payload.length + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
         const name = claimOf(payload, claim, true);
         const found = typeof name === 'string' ? routeTo(r, v, name, 'bearer', cookie) : undefined;
         if (found !== undefined) {

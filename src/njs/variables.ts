@@ -24,14 +24,12 @@ export const enum Variable {
   Failover = 'region_router_failover',
   /** '', or the cookie's region where a wrapped token named another one (metrics and the access log). */
   Disagreement = 'region_router_disagreement',
-  /** The segments of a bearer token shaped like a compact JWS, taken apart by nginx (gateway.conf); else ''. */
-  BearerHeader = 'region_router_bearer_header',
-  BearerPayload = 'region_router_bearer_payload',
-  BearerSignature = 'region_router_bearer_signature',
+  /** The payload of a bearer token shaped like a compact JWS, taken apart by nginx (gateway.conf); else ''. */
+  BearerPayload = 'rr_bearer_payload',
   /** BearerPayload when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
   BearerPayloadNoCookie = 'rr_bearer',
   /** A form POST's token field and payload, "<field>.<payload>", for the commonest messages (http.conf); else ''. */
-  FormToken = 'region_router_form_token',
+  FormToken = 'rr_form_token',
   /** FormToken when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
   FormTokenNoCookie = 'rr_form',
 }

@@ -5,7 +5,7 @@ import { mintWrappedToken } from '../../dev/tokens.mjs';
 import type { GatewayInfo, Region, Service } from '../harness/topology';
 import type { Sent, TransportInfo } from './exchange';
 
-/** nginx/server.conf: client_body_buffer_size in @region_router_body. */
+/** nginx/gateway.conf: client_body_buffer_size in @region_router_body. */
 export const BODY_BUFFER = 64 * 1024;
 // nginx may read up to client_header_buffer_size (1k) of the body together with the request header, so
 // a body must exceed the buffer by more than that to be sure it goes to a temp file.

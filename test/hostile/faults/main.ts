@@ -266,12 +266,12 @@ function withSnippet(at: Run, name: string, edit: (text: string) => string): (co
 
 /** Timeouts shorter than the shipped ones, so the timeout tests do not wait that long. */
 function readTimeout2s(at: Run) {
-  return withSnippet(at, 'unavailable.conf', function (t) {
+  return withSnippet(at, 'gateway.conf', function (t) {
     return t.replace('proxy_read_timeout 30s;', 'proxy_read_timeout 2s;');
   });
 }
 function connectTimeout1s(at: Run) {
-  return withSnippet(at, 'unavailable.conf', function (t) {
+  return withSnippet(at, 'gateway.conf', function (t) {
     return t.replace('proxy_connect_timeout 3s;', 'proxy_connect_timeout 1s;');
   });
 }
