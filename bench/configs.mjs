@@ -73,7 +73,7 @@ const TEMP_PATHS = `
     uwsgi_temp_path uwsgi;
     scgi_temp_path scgi;`;
 
-// What server.conf and api-location.conf give the gateway's servers, for the servers that don't include them.
+// What gateway.conf and api-location.conf give the gateway's servers, for the servers that don't include them.
 const PROXY = `
         proxy_http_version 1.1;
         proxy_set_header Connection "";
@@ -108,7 +108,8 @@ function replaceOnce(text, from, to) {
  * The gateway: the example with its ports mapped (identity, api), its upstreams on the benchmark's
  * upstream, the static and map servers added. Options: ports { identity, api, static, map },
  * upstreamPorts { eu, us }, cpu, single, asRoot, engineDirective, regions (a table of that many regions
- * instead of nginx/regions.conf, and regionsFile holding it), dist (another built bundle: --baseline),
+ * instead of nginx/regions.conf, and regionsFile holding it), root (another commit's tree, its example, snippets
+ * and built bundle: --baseline),
  * metrics (include nginx/metrics-http.conf: its counting access_log in place of `access_log off`, which
  * would turn it off too; it never writes a line).
  */
@@ -137,6 +138,7 @@ export function renderGateway(opts) {
     ports,
     errorLog: 'warn',
     asRoot: opts.asRoot,
+    root: opts.root,
     http: [
       opts.engineDirective || '',
       opts.metrics
@@ -153,7 +155,6 @@ export function renderGateway(opts) {
       conf = replaceOnce(conf, 'access_log access.log region_router;', '');
       conf = replaceOnce(conf, '   # after http.conf, which defines the format', '');
       conf = replaceOnce(conf, 'worker_processes 1;', placement(opts));
-      if (opts.dist) conf = replaceOnce(conf, 'js_path ' + join(ROOT, 'dist') + ';', 'js_path ' + opts.dist + ';');
       if (opts.regionsFile)
         conf = replaceOnce(
           conf,

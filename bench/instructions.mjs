@@ -154,6 +154,8 @@ export async function countInstructions(prepared, ctx, opts) {
     work: ctx.work,
     upstreamPorts: ctx.upstreamPorts,
     floors: opts.floors,
+    baselineRoot: ctx.baselineRoot,
+    baselineRef: opts.baselineRef,
   });
   const variants = opts.only
     ? p.variants.filter(function (v) {
@@ -220,5 +222,5 @@ export async function countInstructions(prepared, ctx, opts) {
       await nginx.stop();
     }
   }
-  return { instructions: out, requests: opts.requests, warmup: WARMUP, valgrind };
+  return { instructions: out, requests: opts.requests, warmup: WARMUP, valgrind, baseline: opts.baselineRef };
 }

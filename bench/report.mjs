@@ -444,6 +444,11 @@ export function summarizeInstructions(input) {
         cell.ratio = cell.router_added / cell.minimal_added;
         cell.met = cell.ratio <= TARGET_RATIO;
       }
+      const then = ir['router_' + path + '_' + size.id + '_baseline'];
+      if (then !== undefined && cell.router_added !== undefined) {
+        cell.baseline_added = then - st;
+        cell.over_baseline = cell.router_added / cell.baseline_added;
+      }
       cells.push(cell);
     }
   }
@@ -452,6 +457,7 @@ export function summarizeInstructions(input) {
       ? { map: ir.map, cookie: ir.cookie, added: ir.cookie - ir.map }
       : undefined;
   return Object.assign({}, input.meta, {
+    baseline: input.baseline,
     requests: input.requests,
     warmup: input.warmup,
     valgrind: input.valgrind,
@@ -524,6 +530,53 @@ export function formatInstructions(r) {
         sk(r.cookie.added) +
         ').',
     );
+  }
+  const against = r.cells.filter(function (c) {
+    return c.over_baseline !== undefined;
+  });
+  if (against.length) {
+    lines.push('');
+    lines.push(
+      'Against ' + (r.baseline || 'the baseline') + ' (its bundle, snippets and example, counted in the same run):',
+    );
+    lines.push('');
+    lines.push('| path | token | router added then | router added now | now / then | per request then -> now |');
+    lines.push('|---|---|---:|---:|---:|---|');
+    for (const c of against) {
+      const then = r.per_request['router_' + c.path + '_' + c.size + '_baseline'];
+      const now = r.per_request['router_' + c.path + '_' + c.size];
+      lines.push(
+        '| ' +
+          c.path +
+          ' | ' +
+          sizeLabel(c.size) +
+          ' | ' +
+          sk(c.baseline_added) +
+          ' | ' +
+          sk(c.router_added) +
+          ' | ' +
+          ratio(c.over_baseline) +
+          ' | ' +
+          k(then) +
+          ' -> ' +
+          k(now) +
+          ' (' +
+          sk(now - then) +
+          ') |',
+      );
+    }
+    if (r.per_request.cookie_baseline !== undefined && r.per_request.cookie !== undefined) {
+      lines.push('');
+      lines.push(
+        'Cookie GET: ' +
+          k(r.per_request.cookie_baseline) +
+          ' then, ' +
+          k(r.per_request.cookie) +
+          ' now (' +
+          sk(r.per_request.cookie - r.per_request.cookie_baseline) +
+          ').',
+      );
+    }
   }
   const floors = ['floor_js_set', 'floor_js_content', 'plain_static_get'].filter(function (id) {
     return r.per_request[id] !== undefined;

@@ -63,17 +63,24 @@ function build(dir) {
   if (b.status !== 0) throw new Error('build failed in ' + dir);
 }
 
-/** --baseline REF: the bundle built from REF's src/ (same snippets), for the same rounds. */
+/**
+ * --baseline REF: REF's tree as a user would have installed it (its bundle built from its src/, its snippets,
+ * its example), for the same rounds.
+ */
 function buildBaseline(work, ref) {
   const dir = join(work, 'baseline');
   mkdirSync(dir);
-  const archive = spawnSync('sh', ['-c', 'git -C "$0" archive "$1" src build | tar -x -C "$2"', ROOT, ref, dir], {
-    stdio: 'inherit',
-  });
+  const archive = spawnSync(
+    'sh',
+    ['-c', 'git -C "$0" archive "$1" src build dev nginx | tar -x -C "$2"', ROOT, ref, dir],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (archive.status !== 0) throw new Error('could not extract ' + ref);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   build(dir);
-  return join(dir, 'dist');
+  return dir;
 }
 
 /** Every variant must reach the us upstream, or it measures the wrong thing. */
@@ -103,7 +110,7 @@ async function timeRuntime(prepared, ctx) {
     regionTables: ALL ? [2, 10, 50] : [2],
     work: ctx.work,
     upstreamPorts: ctx.upstreamPorts,
-    baselineDist: ctx.baselineDist,
+    baselineRoot: ctx.baselineRoot,
     baselineRef: BASELINE,
     floors: !QUICK,
   });
@@ -313,7 +320,7 @@ async function main() {
       sizes,
       requests,
       upstreamPorts,
-      baselineDist: BASELINE ? buildBaseline(work, BASELINE) : undefined,
+      baselineRoot: BASELINE ? buildBaseline(work, BASELINE) : undefined,
     };
     const results = {};
     for (const rt of WANTED) {
@@ -328,6 +335,7 @@ async function main() {
           regionTables: [2],
           floors: !QUICK,
           profiles: option('profiles', undefined),
+          baselineRef: BASELINE,
         });
         results[rt.id] = summarizeInstructions(Object.assign(counted, { meta: runtimeMeta(prepared, ctx) }));
         process.stdout.write(formatInstructions(results[rt.id]) + '\n\n');

@@ -80,7 +80,7 @@ async function ports(names) {
 /**
  * The processes and variants for one runtime.
  * @param {object} opts prepared (bench/runtime.mjs prepareRuntime), sizes (SIZES entries), requests
- *   (makeRequests), regionTables (2, or also 10 and 50 with --all), baselineDist (--baseline), work (temp
+ *   (makeRequests), regionTables (2, or also 10 and 50 with --all), baselineRoot (--baseline), work (temp
  *   directory), upstreamPorts, floors (include the floor variants)
  * @returns {Promise<{ processes: object[], variants: object[] }>}
  *   processes: { name, image, ports, render(placement) } where placement is { cpu } or { single: true };
@@ -184,8 +184,8 @@ export async function plan(opts) {
       headers: bearer(one),
     });
   }
-  if (opts.baselineDist) {
-    const base = await processOf('baseline', prepared.tag, GATEWAY_PORTS, renderGateway, { dist: opts.baselineDist });
+  if (opts.baselineRoot) {
+    const base = await processOf('baseline', prepared.tag, GATEWAY_PORTS, renderGateway, { root: opts.baselineRoot });
     const label = 'router at ' + opts.baselineRef + ': ';
     add(base, 'identity', {
       id: 'cookie_baseline',

@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import { ROOT } from './paths.mjs';
 import { tlsListenLines } from './tls.mjs';
 
-const EXAMPLE = join(ROOT, 'nginx', 'example', 'nginx.conf');
-
 /** The example's ports: its two listeners and each region's upstreams, keyed 'region/service'. */
 export const EXAMPLE_PORTS = Object.freeze({
   identity: 8080,
@@ -27,6 +25,8 @@ export const EXAMPLE_PORTS = Object.freeze({
  * @property {string} [http] directives added inside http {}, after the access_log line
  * @property {TlsListeners} [tls] TLS listeners with HTTP/2 beside the example's clear ones
  * @property {(conf: string) => string} [edit] rewrites the rendered config last
+ * @property {string} [root] the tree whose example, snippets and dist/ to use (default: this repository;
+ *   the benchmark's --baseline gives another commit's)
  */
 
 /**
@@ -73,9 +73,10 @@ function replaceIn(text, pattern, replacement, what) {
  * @returns {string}
  */
 export function renderExample(options) {
-  let conf = readFileSync(EXAMPLE, 'utf8');
-  conf = replaceIn(conf, /include \.\.\/([\w.-]+);/g, 'include ' + join(ROOT, 'nginx') + '/$1;', 'relative includes');
-  conf = replaceIn(conf, 'js_path ../../dist;', 'js_path ' + join(ROOT, 'dist') + ';', 'js_path ../../dist');
+  const root = options.root || ROOT;
+  let conf = readFileSync(join(root, 'nginx', 'example', 'nginx.conf'), 'utf8');
+  conf = replaceIn(conf, /include \.\.\/([\w.-]+);/g, 'include ' + join(root, 'nginx') + '/$1;', 'relative includes');
+  conf = replaceIn(conf, 'js_path ../../dist;', 'js_path ' + join(root, 'dist') + ';', 'js_path ../../dist');
 
   /** @type {Set<string>} */
   const mapped = new Set();
