@@ -1,5 +1,6 @@
 // The hostile corpus: requests built by category, each with the answer docs/bad-input.md documents for it.
 // Every token and cookie value carries a marker (hostileMark<id>) so the logs can be searched for leaks.
+import { acceptsInvalid, INVALID_NUMBERS, payloadWith, VALID_NUMBERS } from './json-numbers';
 import { serialise, Message } from './wire';
 
 export type Gateway = 'identity' | 'api';
@@ -21,6 +22,12 @@ export interface Case {
   expect: Expect;
   /** Token and cookie values that must never appear in a log. */
   secrets: string[];
+  /**
+   * The router's error-log lines for this request, in order, as '[level] text' (the text after
+   * 'js: region_router: '); [] for none. Such cases are sent one at a time after the others, and the lines
+   * each adds to the error log are compared.
+   */
+  njsLog?: string[];
 }
 
 export interface Category {
@@ -45,6 +52,18 @@ export const CATEGORIES: Category[] = [
     id: 'token-payload',
     sends: 'payload that is not JSON, or is a JSON array, number, string, null or boolean',
     answer: FALLBACK,
+  },
+  {
+    id: 'json-number-invalid',
+    sends:
+      'payload {"zone":"us","n":N} with a number JSON forbids: 012, -01, .2, 2., 2.e3, -2., +1, -Infinity (Engine differences, below)',
+    answer:
+      "routed by the claim where the engine's JSON.parse accepts the number, source=the token's field: the njs engine for all but +1 and -Infinity on 0.7.9 and 0.8.9, for all on 1.0.2; else (QuickJS, for all) payload not a JSON object (info line), routed by the zone cookie, else the default region",
+  },
+  {
+    id: 'json-number-valid',
+    sends: 'payload {"zone":"us","n":N} with a valid JSON number: 1, -0.5, 2e3, 0, -0, 1E+2 (the control)',
+    answer: "routed by the claim on every engine: source=the token's field",
   },
   {
     id: 'claim-invalid',
@@ -331,6 +350,9 @@ export interface CorpusContext {
   signed: { us: string; eu: string };
   /** Whether the runtime's njs reads a body nginx buffered to a temp file (njs 0.8.10 and newer). */
   readsBodyFiles: boolean;
+  /** The runtime's JavaScript engine and njs version (`njs -v` in its image): JSON.parse differs by both. */
+  engine: 'njs' | 'qjs';
+  njsVersion: string;
 }
 
 export function buildCorpus(ctx: CorpusContext): Case[] {
@@ -342,10 +364,11 @@ export function buildCorpus(ctx: CorpusContext): Case[] {
     message: Message | Buffer,
     expect: Expect,
     secrets: string[] = [],
+    njsLog?: string[],
   ) {
     const id = cases.length;
     const bytes = Buffer.isBuffer(message) ? message : serialise(message, 'login.example.com');
-    cases.push({ id, category, name, gateway, bytes, expect, secrets: secrets.concat(marker(id)) });
+    cases.push({ id, category, name, gateway, bytes, expect, secrets: secrets.concat(marker(id)), njsLog });
   };
   const nextId = function () {
     return cases.length;
@@ -1598,6 +1621,31 @@ export function buildCorpus(ctx: CorpusContext): Case[] {
       [ctx.signed.us.slice(-24)],
     );
   }
+
+  // Added after the others so that the ids of the cases above stay as they were.
+  // A payload that is not valid JSON because of one number: what the engine's JSON.parse does decides, as the
+  // njs CLI of each runtime showed (json-numbers.ts); the valid numbers around them are the control.
+  const numberCase = function (text: string, accepted: boolean) {
+    for (const ch of CHANNELS.slice(0, 2)) {
+      const id = nextId();
+      const t = craft(payloadWith(text), id);
+      add(
+        text +
+          ' via ' +
+          ch.name +
+          (accepted ? ' (JSON.parse accepts it: routed by the claim)' : ' (JSON.parse throws)'),
+        ch.gateway,
+        ch.message(prefix(), t, cookieHeader(id)[1]),
+        accepted ? routed('us', ch.source) : fallback(),
+        [t],
+        accepted ? [] : ['[info] wrapped token in ' + ch.name + ' has a payload that is not a JSON object; not used'],
+      );
+    }
+  };
+  category = 'json-number-invalid';
+  for (const n of INVALID_NUMBERS) numberCase(n.text, acceptsInvalid(n, ctx.engine, ctx.njsVersion));
+  category = 'json-number-valid';
+  for (const text of VALID_NUMBERS) numberCase(text, true);
 
   return cases;
 }

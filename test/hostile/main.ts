@@ -12,6 +12,7 @@ import type { Runtime } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 import { buildCorpus, Case, CATEGORIES } from './corpus';
 import { startGateway } from './gateway';
+import { acceptsInvalid, cliAnswers, INVALID_NUMBERS, VALID_NUMBERS } from './json-numbers';
 import { exchange, inParallel, RawResponse } from './wire';
 
 export interface SuiteResult {
@@ -40,7 +41,30 @@ function accessLogById(log: string): Map<number, { status: number; region: strin
   return byId;
 }
 
+/** The router's lines in a piece of the error log, as '[level] text' (the text after 'js: region_router: '). */
+function routerLines(log: string): string[] {
+  const lines: string[] = [];
+  for (const line of log.split('\n')) {
+    const m = /\[(\w+)\] \d+#\d+: (?:\*\d+ )?js: region_router: (.*)$/.exec(line);
+    if (m) lines.push('[' + m[1] + '] ' + m[2]);
+  }
+  return lines;
+}
+
+/** The answer, then (for a case that names them) the router's log lines. */
 function judge(
+  c: Case,
+  res: RawResponse,
+  logged: { status: number; region: string; source: string } | undefined,
+  njsLog: string[] | undefined,
+): string | undefined {
+  const problem = judgeAnswer(c, res, logged);
+  if (problem === undefined && c.njsLog && JSON.stringify(njsLog) !== JSON.stringify(c.njsLog))
+    return 'the router logged ' + JSON.stringify(njsLog) + ', expected ' + JSON.stringify(c.njsLog);
+  return problem;
+}
+
+function judgeAnswer(
   c: Case,
   res: RawResponse,
   logged: { status: number; region: string; source: string } | undefined,
@@ -124,10 +148,28 @@ export async function runHostile(print: (line: string) => void, runtime: Runtime
       sentinel: '127.0.0.1:' + gw.sentinel.port,
       signed,
       readsBodyFiles: readsBodyFiles(gw.versions.njs),
+      engine: runtime.engine,
+      njsVersion: gw.versions.njs,
     });
-    const responses = await inParallel(cases, 8, function (c) {
+    const send = function (c: Case) {
       return exchange(c.gateway === 'identity' ? gw.identityPort : gw.apiPort, c.bytes);
+    };
+    const together = cases.filter(function (c) {
+      return !c.njsLog;
     });
+    const responses: RawResponse[] = new Array(cases.length);
+    (await inParallel(together, 8, send)).forEach(function (res, i) {
+      responses[together[i].id] = res;
+    });
+    // Cases that name their log lines go one at a time: the lines each adds to the error log are its own (the
+    // router writes them before the request is proxied, so before the answer arrives).
+    const njsLogs = new Map<number, string[]>();
+    for (const c of cases) {
+      if (!c.njsLog) continue;
+      const before = gw.nginx.errorLog().length;
+      responses[c.id] = await send(c);
+      njsLogs.set(c.id, routerLines(gw.nginx.errorLog().slice(before)));
+    }
     // nginx writes the access-log line after the answer: give the last ones a moment
     await new Promise(function (r) {
       setTimeout(r, 300);
@@ -139,7 +181,7 @@ export async function runHostile(print: (line: string) => void, runtime: Runtime
     let passed = 0;
     const perCategory = new Map<string, { passed: number; total: number }>();
     cases.forEach(function (c, i) {
-      const problem = judge(c, responses[i], logged.get(c.id));
+      const problem = judge(c, responses[i], logged.get(c.id), njsLogs.get(c.id));
       const tally = perCategory.get(c.category) ?? { passed: 0, total: 0 };
       tally.total++;
       if (problem === undefined) {
@@ -165,6 +207,55 @@ export async function runHostile(print: (line: string) => void, runtime: Runtime
             cat.answer,
         );
     }
+
+    // What the runtime's own njs CLI says of the numbers the json-number categories send: the same as the
+    // table those cases expect (json-numbers.ts), so a failure above tells whether the engine or the router moved.
+    const cli = cliAnswers(runtime);
+    for (const e of cli.errors) global.push('njs CLI [' + runtime.id + '] on the JSON numbers: ' + e);
+    const cliSays = function (text: string, expected: boolean) {
+      const got = cli.answers.get(text);
+      if (got !== undefined && got !== expected)
+        global.push(
+          'njs CLI [' +
+            runtime.id +
+            ', njs ' +
+            cli.version +
+            ']: JSON.parse ' +
+            (got ? 'accepts' : 'throws a SyntaxError for') +
+            ' the number ' +
+            text +
+            '; test/hostile/json-numbers.ts and docs/bad-input.md (Engine differences) say it ' +
+            (expected ? 'accepts it' : 'throws'),
+        );
+    };
+    for (const n of INVALID_NUMBERS) cliSays(n.text, acceptsInvalid(n, runtime.engine, gw.versions.njs));
+    for (const text of VALID_NUMBERS) cliSays(text, true);
+    print(
+      'json numbers [' +
+        runtime.id +
+        ', njs CLI ' +
+        cli.version +
+        ']: JSON.parse accepts the invalid ' +
+        (INVALID_NUMBERS.filter(function (n) {
+          return cli.answers.get(n.text) === true;
+        })
+          .map(function (n) {
+            return n.text;
+          })
+          .join(' ') || '(none)') +
+        '; throws for ' +
+        (INVALID_NUMBERS.filter(function (n) {
+          return cli.answers.get(n.text) === false;
+        })
+          .map(function (n) {
+            return n.text;
+          })
+          .join(' ') || '(none)') +
+        '; accepts the valid ' +
+        VALID_NUMBERS.filter(function (t) {
+          return cli.answers.get(t) === true;
+        }).join(' '),
+    );
 
     // Whole-run checks
     // nginx answers much of the corpus with its own [error] lines (e.g. a body over the limit): only worse
