@@ -143,11 +143,6 @@ export async function startTopology(opts: {
   const prefixes: string[] = [];
   let prometheus: RunningPrometheus | undefined;
 
-  // The run's certificates, in a directory named like the gateway prefixes, so sweepRun removes it too.
-  const tlsDir = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + 'tls-'));
-  prefixes.push(tlsDir);
-  const certs = makeCertificates(tlsDir);
-
   const stop = async function () {
     if (prometheus) await prometheus.stop();
     await Promise.all(
@@ -161,6 +156,35 @@ export async function startTopology(opts: {
   };
 
   try {
+    // The metrics listeners where the runtime has js_shared_dict_zone; on 0.7.9 the access log gives the
+    // figures. Known before anything else starts, so that Prometheus starts first: it applies its first
+    // targets only 5 s after it starts, and most of that passes while the rest comes up.
+    const metricsAt = {} as Record<Region, Endpoint | undefined>;
+    for (const region of REGIONS)
+      metricsAt[region] = hasSharedDict(versions.njs, runtime.engine)
+        ? { host: HOST, port: await freePort(HOST) }
+        : undefined;
+    let prometheusInfo: PrometheusInfo | undefined;
+    if (opts.prometheus && metricsAt.eu && metricsAt.us) {
+      prometheusInfo = { targets: REGIONS.slice() };
+      try {
+        prometheus = await startPrometheus({
+          targets: { eu: metricsAt.eu, us: metricsAt.us },
+          dirPrefix: gatewayPrefixStem(opts.runId) + 'prometheus-',
+        });
+        prometheusInfo.url = prometheus.url;
+        prometheusInfo.version = prometheus.version;
+      } catch (e) {
+        // Reported by the metrics check, which then fails; the cases still run.
+        prometheusInfo.error = (e as Error).message;
+      }
+    }
+
+    // The run's certificates, in a directory named like the gateway prefixes, so sweepRun removes it too.
+    const tlsDir = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + 'tls-'));
+    prefixes.push(tlsDir);
+    const certs = makeCertificates(tlsDir);
+
     const upstreams: Record<string, Endpoint> = {};
     const ports: Record<number, number> = {};
     for (const [key, examplePort] of Object.entries(EXAMPLE_PORTS.upstreams)) {
@@ -184,30 +208,6 @@ export async function startTopology(opts: {
         throw new Error('upstream ' + key + ': ' + e.message + '\n' + (await containerOutput(c)));
       });
     });
-
-    // The metrics listeners where the runtime has js_shared_dict_zone; on 0.7.9 the access log gives the
-    // figures. Known before the gateways start, so that Prometheus starts now: it applies its first targets
-    // only 5 s after it starts, and that passes while the containers come up.
-    const metricsAt = {} as Record<Region, Endpoint | undefined>;
-    for (const region of REGIONS)
-      metricsAt[region] = hasSharedDict(versions.njs, runtime.engine)
-        ? { host: HOST, port: await freePort(HOST) }
-        : undefined;
-    let prometheusInfo: PrometheusInfo | undefined;
-    if (opts.prometheus && metricsAt.eu && metricsAt.us) {
-      prometheusInfo = { targets: REGIONS.slice() };
-      try {
-        prometheus = await startPrometheus({
-          targets: { eu: metricsAt.eu, us: metricsAt.us },
-          dirPrefix: gatewayPrefixStem(opts.runId) + 'prometheus-',
-        });
-        prometheusInfo.url = prometheus.url;
-        prometheusInfo.version = prometheus.version;
-      } catch (e) {
-        // Reported by the metrics check, which then fails; the cases still run.
-        prometheusInfo.error = (e as Error).message;
-      }
-    }
 
     const gateways = {} as Record<Region, GatewayInfo>;
     const gatewayStarts = REGIONS.map(async function (region) {

@@ -554,6 +554,7 @@ async function refusedAndTimeout(at: Run): Promise<FaultResult[]> {
 async function prometheusVerdict(
   at: Run,
   before: Promise<Record<string, Scrape> | Error>,
+  waitedBefore: number,
   sent: Counters,
 ): Promise<FaultResult> {
   const name =
@@ -599,9 +600,11 @@ async function prometheusVerdict(
       sum('region_router_failovers_total') +
       ' failovers; Prometheus ' +
       prom.running.version +
-      ', ' +
+      '; waited ' +
+      (waitedBefore / 1000).toFixed(1) +
+      ' s for its scrape before the traffic, ' +
       ((Date.now() - t0) / 1000).toFixed(1) +
-      ' s for its scrape after the traffic)';
+      ' s for the one after)';
     at.print('prometheus [' + at.runtime.id + ']: scraped 1 gateway, ' + figures);
     return verdict(name, [], figures);
   } catch (e) {
@@ -629,7 +632,9 @@ async function failover(at: Run): Promise<FaultResult[]> {
             return e;
           })
         : Promise.resolve(new Error('no Prometheus'));
+    const t0 = Date.now();
     if (prom) await prometheusBefore;
+    const waitedBefore = Date.now() - t0;
     const down = await mixed(gw, eu.concat(us), 5);
     const problems = down.map(function (x) {
       if (x.t.region === 'eu') return servedBy(x.a, 'eu/' + x.t.service);
@@ -672,7 +677,7 @@ async function failover(at: Run): Promise<FaultResult[]> {
           '); 5 us API requests 503',
       ),
     );
-    if (prom) out.push(await prometheusVerdict(at, prometheusBefore, sent.counters));
+    if (prom) out.push(await prometheusVerdict(at, prometheusBefore, waitedBefore, sent.counters));
 
     await gw.stopUpstream('eu/identity');
     const both = await mixed(
