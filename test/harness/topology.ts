@@ -3,7 +3,8 @@
 // region (the runtime's nginx in a container) running the built bundle with the shipped example config,
 // plus the runtime's engine include. Each gateway listens in clear and with TLS + HTTP/2 (a throw-away
 // CA made for the run). Both gateways reach both regions' upstreams, so a user may enter at either. Every
-// container uses host networking and listens on 127.0.0.1 only.
+// container uses host networking and listens on 127.0.0.1 only. On runtimes with metrics, and when asked,
+// a real Prometheus (dev/prometheus.mjs, on the host, 127.0.0.1) scrapes each gateway's /metrics.
 import { GenericContainer, StartedTestContainer } from 'testcontainers';
 import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import { BUNDLE, ROOT } from '../../dev/paths.mjs';
 import { freePort, waitForPort } from '../../dev/ports.mjs';
 import type { Endpoint } from '../../dev/ports.mjs';
 import { metricsConf } from '../../dev/metrics.mjs';
+import { startPrometheus } from '../../dev/prometheus.mjs';
+import type { RunningPrometheus } from '../../dev/prometheus.mjs';
 import {
   checkEngine,
   engineProbeConf,
@@ -59,6 +62,17 @@ export interface GatewayInfo {
   startupWarnings: string[];
 }
 
+/** The Prometheus scraping the gateways' /metrics (dev/prometheus.mjs), or why there is none. */
+export interface PrometheusInfo {
+  /** Its HTTP API (prometheusApi(url)); undefined when it could not start. */
+  url?: string;
+  version?: string;
+  /** Why it did not start (not installed, ...): the metrics check reports it. */
+  error?: string;
+  /** Each gateway's target name (its `target` label): the region. */
+  targets: Region[];
+}
+
 /** What tests need: plain data, so vitest can hand it from globalSetup to the test files. */
 export interface Topology {
   runtime: Runtime;
@@ -72,6 +86,8 @@ export interface Topology {
   image: string;
   imageBuildSeconds: number;
   startSeconds: number;
+  /** Where `prometheus` was asked for and the gateways serve /metrics. */
+  prometheus?: PrometheusInfo;
 }
 
 export interface RunningTopology {
@@ -112,6 +128,8 @@ export async function startTopology(opts: {
   runId: string;
   runtime: Runtime;
   log?: (line: string) => void;
+  /** Start a Prometheus scraping the gateways' /metrics, on runtimes that have them (njs 0.8+). */
+  prometheus?: boolean;
 }): Promise<RunningTopology> {
   const log = opts.log || function () {};
   const runtime = opts.runtime;
@@ -123,13 +141,10 @@ export async function startTopology(opts: {
   const labels = { [RUN_LABEL]: opts.runId };
   const containers: StartedTestContainer[] = [];
   const prefixes: string[] = [];
-
-  // The run's certificates, in a directory named like the gateway prefixes, so sweepRun removes it too.
-  const tlsDir = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + 'tls-'));
-  prefixes.push(tlsDir);
-  const certs = makeCertificates(tlsDir);
+  let prometheus: RunningPrometheus | undefined;
 
   const stop = async function () {
+    if (prometheus) await prometheus.stop();
     await Promise.all(
       containers.map(function (c) {
         return c.stop({ timeout: 3 }).catch(function () {
@@ -141,6 +156,35 @@ export async function startTopology(opts: {
   };
 
   try {
+    // The metrics listeners where the runtime has js_shared_dict_zone; on 0.7.9 the access log gives the
+    // figures. Known before anything else starts, so that Prometheus starts first: it applies its first
+    // targets only 5 s after it starts, and most of that passes while the rest comes up.
+    const metricsAt = {} as Record<Region, Endpoint | undefined>;
+    for (const region of REGIONS)
+      metricsAt[region] = hasSharedDict(versions.njs, runtime.engine)
+        ? { host: HOST, port: await freePort(HOST) }
+        : undefined;
+    let prometheusInfo: PrometheusInfo | undefined;
+    if (opts.prometheus && metricsAt.eu && metricsAt.us) {
+      prometheusInfo = { targets: REGIONS.slice() };
+      try {
+        prometheus = await startPrometheus({
+          targets: { eu: metricsAt.eu, us: metricsAt.us },
+          dirPrefix: gatewayPrefixStem(opts.runId) + 'prometheus-',
+        });
+        prometheusInfo.url = prometheus.url;
+        prometheusInfo.version = prometheus.version;
+      } catch (e) {
+        // Reported by the metrics check, which then fails; the cases still run.
+        prometheusInfo.error = (e as Error).message;
+      }
+    }
+
+    // The run's certificates, in a directory named like the gateway prefixes, so sweepRun removes it too.
+    const tlsDir = mkdtempSync(join(tmpdir(), gatewayPrefixStem(opts.runId) + 'tls-'));
+    prefixes.push(tlsDir);
+    const certs = makeCertificates(tlsDir);
+
     const upstreams: Record<string, Endpoint> = {};
     const ports: Record<number, number> = {};
     for (const [key, examplePort] of Object.entries(EXAMPLE_PORTS.upstreams)) {
@@ -172,10 +216,7 @@ export async function startTopology(opts: {
       const identityTls = { host: HOST, port: await freePort(HOST) };
       const apiTls = { host: HOST, port: await freePort(HOST) };
       const probe = { host: HOST, port: await freePort(HOST) };
-      // The metrics includes where the runtime has js_shared_dict_zone; on 0.7.9 the access log gives the figures.
-      const metrics = hasSharedDict(versions.njs, runtime.engine)
-        ? { host: HOST, port: await freePort(HOST) }
-        : undefined;
+      const metrics = metricsAt[region];
       const own: Record<number, number> = Object.assign({}, ports);
       own[EXAMPLE_PORTS.identity] = identity.port;
       own[EXAMPLE_PORTS.api] = api.port;
@@ -274,7 +315,12 @@ export async function startTopology(opts: {
         gateways.eu.engine +
         ') and 4 upstreams up in ' +
         startSeconds.toFixed(1) +
-        ' s',
+        ' s' +
+        (prometheus
+          ? ', Prometheus ' + prometheus.version + ' at ' + prometheus.url + ' scraping their /metrics'
+          : prometheusInfo
+            ? ', no Prometheus: ' + prometheusInfo.error
+            : ''),
     );
     return {
       topology: {
@@ -287,6 +333,7 @@ export async function startTopology(opts: {
         image: image.tag,
         imageBuildSeconds: image.seconds,
         startSeconds,
+        prometheus: prometheusInfo,
       },
       stop,
     };

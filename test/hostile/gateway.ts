@@ -67,6 +67,8 @@ export interface GatewayOptions {
   faulty?: Record<string, 'refuse' | 'hang' | 'blackhole'>;
   /** Include the metrics snippets where the runtime has js_shared_dict_zone (njs 0.8+). */
   metrics?: boolean;
+  /** Where to serve /metrics then (default: a free port on 127.0.0.1), e.g. a port Prometheus already scrapes. */
+  metricsAt?: Endpoint;
 }
 
 /**
@@ -168,7 +170,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const versions = imageVersions(image.tag);
   const metrics =
     opts.metrics && hasSharedDict(versions.njs, opts.runtime.engine)
-      ? { host: '127.0.0.1', port: await freePort() }
+      ? (opts.metricsAt ?? { host: '127.0.0.1', port: await freePort() })
       : undefined;
   const conf = renderExample({
     ports,

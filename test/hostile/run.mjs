@@ -4,6 +4,7 @@
 // The suites are TypeScript, which this Node can't run: esbuild bundles them into .run/hostile/ first,
 // leaving their imports of dev/ to load from dev/ itself (dev/ finds the repository from its own location).
 // Ends with, per runtime, then over all runtimes:
+//     prometheus [forky-njs]: scraped 1 gateway, N series equal to ...  (runtimes with metrics: njs 0.8+)
 //     faults [bookworm-njs]: P/N passed
 //     hostile [bookworm-njs]: P/N requests answered as documented
 //     faults: P/N passed

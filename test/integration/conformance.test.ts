@@ -5,7 +5,10 @@
 // checks the protocol, routing source and upstream in the access log and the warn lines in the error log.
 // A failing case's message carries the exchange and the gateway's error log. After the cases, each
 // gateway's counters (its /metrics, or on njs 0.7.9 the README's access-log recipe) must equal what the
-// cases sent it, per region and source, and the disagreements among them.
+// cases sent it, per region and source, and the disagreements among them. Where the gateways serve /metrics
+// (njs 0.8+), a real Prometheus scraped them all along (started with the topology): the counters it stored,
+// read from its HTTP API, must have grown by the same figures between a scrape before the first case and
+// one after the last.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +17,8 @@ import { headerValues } from '../../dev/echo-upstream.mjs';
 import { brokenLines, logCursor } from '../../dev/logs.mjs';
 import { countedSince, Counters, expectedCounters, recipeCounters, scrapeCounters } from '../../dev/metrics.mjs';
 import type { Endpoint } from '../../dev/ports.mjs';
+import { canonicalCounters, grownSince, prometheusApi } from '../../dev/prometheus.mjs';
+import type { Scrape } from '../../dev/prometheus.mjs';
 import { REGIONS, Region } from '../harness/topology';
 import { MESSAGE_TYPES, Built, buildCase } from './messages';
 import { Link, linkTo, Pool, Received, send, TransportInfo, TRANSPORTS } from './exchange';
@@ -34,7 +39,17 @@ const pool: Pool = {};
 const sentTo = {} as Record<Region, ReturnType<typeof expectedCounters>>;
 const countersBefore = {} as Record<Region, Counters>;
 const accessLogBefore = {} as Record<Region, ReturnType<typeof logCursor>>;
+// Prometheus's reading before the first case: its first scrape of each gateway begun after this hook
+// started. Awaited (not thrown) before the cases; the Prometheus check below reports a failure.
+const prometheus = topology.prometheus;
+let prometheusBefore: Promise<Record<string, Scrape>> | undefined;
 beforeAll(async function () {
+  if (prometheus && prometheus.url) {
+    prometheusBefore = prometheusApi(prometheus.url).scrapedAfter(prometheus.targets, Date.now());
+    prometheusBefore.catch(function () {
+      /* reported by the check */
+    });
+  }
   for (const entry of REGIONS) {
     sentTo[entry] = expectedCounters();
     const at = topology.gateways[entry].metrics;
@@ -68,6 +83,17 @@ if (http3) {
     if (pool.browser) await pool.browser.close();
   });
 }
+
+// Prometheus's first reading is taken while the browser starts, and is there before the first case.
+let prometheusWaitedBefore = 0;
+beforeAll(async function () {
+  const t0 = Date.now();
+  if (prometheusBefore)
+    await prometheusBefore.catch(function () {
+      /* reported by the check */
+    });
+  prometheusWaitedBefore = Date.now() - t0;
+});
 
 /** Case metadata read by the matrix reporter. */
 export interface MatrixMeta {
@@ -237,7 +263,63 @@ for (const transport of transports) {
   }
 }
 
+/** Sum of the counters of one family. */
+function total(counters: Counters, family: string): number {
+  return Object.keys(counters)
+    .filter(function (k) {
+      return k.startsWith(family + '{');
+    })
+    .reduce(function (n, k) {
+      return n + counters[k];
+    }, 0);
+}
+
 describe('the gateways after the matrix', function () {
+  if (prometheus) {
+    it('Prometheus scraped every gateway: the counters it stored (its HTTP API) grew by what the cases sent', async function (context) {
+      if (!prometheus.url || !prometheusBefore) throw new Error('no Prometheus: ' + prometheus.error);
+      const t0 = Date.now();
+      const before = await prometheusBefore;
+      const after = await grownSince(prometheusApi(prometheus.url), before, Date.now());
+      let series = 0;
+      let requests = 0;
+      let disagreements = 0;
+      for (const entry of prometheus.targets) {
+        const sent = canonicalCounters(sentTo[entry].counters);
+        expect(Object.keys(sent).length, 'cases sent to the ' + entry + ' gateway').toBeGreaterThan(0);
+        expect(
+          after.grown[entry],
+          'the ' +
+            entry +
+            " gateway's counters as Prometheus stored them, grown between its scrapes at " +
+            new Date(before[entry].at).toISOString() +
+            ' and ' +
+            new Date(after.scrapes[entry].at).toISOString(),
+        ).toEqual(sent);
+        series += Object.keys(sent).length;
+        requests += total(sent, 'region_router_requests_total');
+        disagreements += total(sent, 'region_router_disagreements_total');
+      }
+      (context.task.meta as Record<string, unknown>).summary =
+        'prometheus [' +
+        topology.runtime.id +
+        ']: scraped ' +
+        prometheus.targets.length +
+        ' gateways, ' +
+        series +
+        ' series equal to what the cases sent (' +
+        requests +
+        ' requests per region and source, ' +
+        disagreements +
+        ' disagreements; Prometheus ' +
+        prometheus.version +
+        '; waited ' +
+        (prometheusWaitedBefore / 1000).toFixed(1) +
+        ' s for its scrape before the cases, ' +
+        ((Date.now() - t0) / 1000).toFixed(1) +
+        ' s for the one after)';
+    });
+  }
   for (const entry of REGIONS) {
     it(
       'the ' +
@@ -250,26 +332,17 @@ describe('the gateways after the matrix', function () {
         const sent = sentTo[entry].counters;
         expect(Object.keys(sent).length, 'cases sent to this gateway').toBeGreaterThan(0);
         expect(counted).toEqual(sent);
-        const total = function (family: string): number {
-          return Object.keys(sent)
-            .filter(function (k) {
-              return k.startsWith(family + '{');
-            })
-            .reduce(function (n, k) {
-              return n + sent[k];
-            }, 0);
-        };
         (context.task.meta as Record<string, unknown>).summary =
           'metrics [' +
           topology.runtime.id +
           ']: the ' +
           entry +
           ' gateway counted ' +
-          total('region_router_requests_total') +
+          total(sent, 'region_router_requests_total') +
           ' requests in ' +
           Object.keys(sent).length +
           ' counters, ' +
-          total('region_router_disagreements_total') +
+          total(sent, 'region_router_disagreements_total') +
           ' disagreements: equal to what the cases sent (' +
           (topology.gateways[entry].metrics ? '/metrics' : 'access-log recipe') +
           ')';

@@ -20,7 +20,7 @@ export default async function setup(project: TestProject) {
   const engine = await ensureDockerEngine({ log });
   const runId = process.env.REGION_ROUTER_RUN_ID || randomBytes(4).toString('hex');
   const runtime = process.env.REGION_ROUTER_RUNTIME ? runtimeById(process.env.REGION_ROUTER_RUNTIME) : RUNTIMES[0];
-  const running = await startTopology({ runId, runtime, log });
+  const running = await startTopology({ runId, runtime, log, prometheus: true });
   project.provide('topology', running.topology);
   return async function teardown() {
     await running.stop();

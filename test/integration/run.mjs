@@ -3,6 +3,7 @@
 // Makes sure a Docker engine and the runtimes' images exist, runs the vitest suite in test/integration once
 // per runtime (its global setup starts that runtime's containers), prints each runtime's matrix and its
 // closing line, and ends with the overall one:
+//     prometheus [forky-qjs]: scraped 2 gateways, N series equal to ... (runtimes with metrics: njs 0.8+)
 //     conformance [forky-qjs]: P/N cases routed to the home region      (one per runtime)
 //     conformance: P/N cases routed to the home region                  (all runtimes)
 // Exits non-zero if any case or check failed, or too few cases ran. Containers are removed on every way

@@ -1,11 +1,19 @@
 // Fault tests through real nginx, on one runtime: a region's upstream stopped, refusing or hanging; the
 // explicit failover opt-in; a reload under bounded load. Each starts its own gateway (test/hostile/gateway.ts).
+// Where the runtime has metrics (njs 0.8+), a real Prometheus (dev/prometheus.mjs) scrapes the failover
+// gateway's /metrics: the counters it stored must grow by the requests and failovers that group sent.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokenLines } from '../../../dev/logs.mjs';
 import { countedSince, Counters, expectedCounters } from '../../../dev/metrics.mjs';
 import { ROOT } from '../../../dev/paths.mjs';
+import { freePort } from '../../../dev/ports.mjs';
+import type { Endpoint } from '../../../dev/ports.mjs';
+import { canonicalCounters, grownSince, startPrometheus } from '../../../dev/prometheus.mjs';
+import type { RunningPrometheus, Scrape } from '../../../dev/prometheus.mjs';
+import { ensureImage, hasSharedDict, imageVersions } from '../../../dev/runtimes.mjs';
 import type { Runtime } from '../../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../../dev/tokens.mjs';
 import { gatewayPrefixStem } from '../../harness/run-resources.mjs';
@@ -185,6 +193,61 @@ interface Run {
   runtime: Runtime;
   runId: string;
   edits: string;
+  print: (line: string) => void;
+  /** The run's Prometheus, where the runtime has metrics and the failover group runs. */
+  prometheus?: FaultsPrometheus;
+}
+
+/** The Prometheus of a fault run, scraping the port the failover gateway will serve /metrics at. */
+interface FaultsPrometheus {
+  metricsAt: Endpoint;
+  running?: RunningPrometheus;
+  /** Why it did not start (e.g. not installed): the failover group's Prometheus check reports it. */
+  error?: string;
+  /** Frees the port for the gateway (held until then, so that no other listener gets it). */
+  release(): Promise<void>;
+}
+
+/** The target name of the failover gateway in Prometheus. */
+const FAILOVER_TARGET = 'failover';
+
+/**
+ * Starts the run's Prometheus at once, scraping a port reserved for the failover gateway's /metrics:
+ * Prometheus applies its first targets only 5 s after it starts, and the groups before failover take longer
+ * than that, so its scrapes are there when that group needs them. Until the gateway starts, the port is held
+ * by a listener that closes every connection (those scrapes fail, before the moments the check reads).
+ */
+async function startFaultsPrometheus(at: Run): Promise<FaultsPrometheus | undefined> {
+  const image = ensureImage(at.runtime.release);
+  if (!hasSharedDict(imageVersions(image.tag).njs, at.runtime.engine)) return undefined;
+  const metricsAt = { host: '127.0.0.1', port: await freePort() };
+  const holder = createServer(function (s) {
+    s.destroy();
+  });
+  await new Promise<void>(function (resolve, reject) {
+    holder.once('error', reject);
+    holder.listen(metricsAt.port, metricsAt.host, resolve);
+  });
+  let held = true;
+  const out: FaultsPrometheus = {
+    metricsAt,
+    release: async function () {
+      if (!held) return;
+      held = false;
+      await new Promise(function (resolve) {
+        holder.close(resolve);
+      });
+    },
+  };
+  try {
+    out.running = await startPrometheus({
+      targets: { [FAILOVER_TARGET]: metricsAt },
+      dirPrefix: gatewayPrefixStem(at.runId) + 'prometheus-',
+    });
+  } catch (e) {
+    out.error = (e as Error).message;
+  }
+  return out;
 }
 
 type FaultOptions = Omit<GatewayOptions, 'runtime' | 'runId' | 'name' | 'readable'>;
@@ -484,16 +547,94 @@ async function refusedAndTimeout(at: Run): Promise<FaultResult[]> {
   return out;
 }
 
+/**
+ * Compares what Prometheus stored of the failover gateway's counters (grown between its scrape `before`
+ * and one begun after the traffic) with what was sent; prints the prometheus [runtime] line when equal.
+ */
+async function prometheusVerdict(
+  at: Run,
+  before: Promise<Record<string, Scrape> | Error>,
+  waitedBefore: number,
+  sent: Counters,
+): Promise<FaultResult> {
+  const name =
+    'Prometheus scraped the failover gateway: the counters it stored (its HTTP API) grew by the requests and failovers sent';
+  const prom = at.prometheus!;
+  try {
+    if (!prom.running) throw new Error('no Prometheus: ' + prom.error);
+    const first = await before;
+    if (first instanceof Error) throw first;
+    const t0 = Date.now();
+    const after = await grownSince(prom.running.api, first, Date.now());
+    const expected = canonicalCounters(sent);
+    const got = after.grown[FAILOVER_TARGET];
+    if (JSON.stringify(sortedCounters(got)) !== JSON.stringify(sortedCounters(expected)))
+      return verdict(
+        name,
+        [
+          'Prometheus stored ' +
+            JSON.stringify(sortedCounters(got)) +
+            ' (grown between its scrapes at ' +
+            new Date(first[FAILOVER_TARGET].at).toISOString() +
+            ' and ' +
+            new Date(after.scrapes[FAILOVER_TARGET].at).toISOString() +
+            '), sent ' +
+            JSON.stringify(sortedCounters(expected)),
+        ],
+        '',
+      );
+    const sum = function (family: string): number {
+      return Object.keys(expected)
+        .filter(function (k) {
+          return k.startsWith(family + '{');
+        })
+        .reduce(function (n, k) {
+          return n + expected[k];
+        }, 0);
+    };
+    const figures =
+      Object.keys(expected).length +
+      ' series equal to what the cases sent (' +
+      sum('region_router_requests_total') +
+      ' requests per region and source, ' +
+      sum('region_router_failovers_total') +
+      ' failovers; Prometheus ' +
+      prom.running.version +
+      '; waited ' +
+      (waitedBefore / 1000).toFixed(1) +
+      ' s for its scrape before the traffic, ' +
+      ((Date.now() - t0) / 1000).toFixed(1) +
+      ' s for the one after)';
+    at.print('prometheus [' + at.runtime.id + ']: scraped 1 gateway, ' + figures);
+    return verdict(name, [], figures);
+  } catch (e) {
+    return verdict(name, [(e as Error).message], '');
+  }
+}
+
 async function failover(at: Run): Promise<FaultResult[]> {
   const eu = await trafficFor('eu');
   const us = await trafficFor('us');
-  return withGateway(at, { edit: allowUsToFailOverToEu(at), metrics: true }, async function failoverRun(gw) {
+  const prom = at.prometheus;
+  if (prom) await prom.release();
+  const options: FaultOptions = { edit: allowUsToFailOverToEu(at), metrics: true, metricsAt: prom?.metricsAt };
+  return withGateway(at, options, async function failoverRun(gw) {
     const out: FaultResult[] = [];
     const euIdentity = gw.upstreams['eu/identity'];
     await gw.stopUpstream('us/identity');
     await gw.stopUpstream('us/api');
     const before = euIdentity.seen.length;
     const countersBefore = await gw.counters();
+    // Prometheus's reading before the traffic: its first scrape begun from now on.
+    const prometheusBefore =
+      prom && prom.running
+        ? prom.running.api.scrapedAfter([FAILOVER_TARGET], Date.now()).catch(function (e: Error) {
+            return e;
+          })
+        : Promise.resolve(new Error('no Prometheus'));
+    const t0 = Date.now();
+    if (prom) await prometheusBefore;
+    const waitedBefore = Date.now() - t0;
     const down = await mixed(gw, eu.concat(us), 5);
     const problems = down.map(function (x) {
       if (x.t.region === 'eu') return servedBy(x.a, 'eu/' + x.t.service);
@@ -536,6 +677,7 @@ async function failover(at: Run): Promise<FaultResult[]> {
           '); 5 us API requests 503',
       ),
     );
+    if (prom) out.push(await prometheusVerdict(at, prometheusBefore, waitedBefore, sent.counters));
 
     await gw.stopUpstream('eu/identity');
     const both = await mixed(
@@ -671,10 +813,24 @@ export async function runFaults(
   runId: string,
 ): Promise<FaultResult[]> {
   const results: FaultResult[] = [];
-  const at: Run = { runtime, runId, edits: mkdtempSync(join(tmpdir(), gatewayPrefixStem(runId) + 'edits-')) };
+  const at: Run = {
+    runtime,
+    runId,
+    print,
+    edits: mkdtempSync(join(tmpdir(), gatewayPrefixStem(runId) + 'edits-')),
+  };
   try {
-    for (const group of [regionDown, refusedAndTimeout, failover, reloadUnderLoad]) {
-      if (process.env.FAULTS_ONLY && process.env.FAULTS_ONLY !== group.name) continue;
+    const groups = [regionDown, refusedAndTimeout, failover, reloadUnderLoad].filter(function (group) {
+      return !process.env.FAULTS_ONLY || process.env.FAULTS_ONLY === group.name;
+    });
+    if (groups.indexOf(failover) >= 0) {
+      try {
+        at.prometheus = await startFaultsPrometheus(at);
+      } catch (e) {
+        results.push({ name: 'Prometheus for the failover group', ok: false, detail: String((e as Error).stack ?? e) });
+      }
+    }
+    for (const group of groups) {
       try {
         results.push(...(await group(at)));
       } catch (e) {
@@ -682,6 +838,10 @@ export async function runFaults(
       }
     }
   } finally {
+    if (at.prometheus) {
+      await at.prometheus.release();
+      if (at.prometheus.running) await at.prometheus.running.stop();
+    }
     rmSync(at.edits, { recursive: true, force: true });
   }
   print('faults [' + runtime.id + ']: ' + results.length + ' checks against real nginx');
