@@ -179,10 +179,10 @@ reload_nginx() {
         say "reloaded nginx ($NGINX -s reload)"
         return 0
     fi
-    # -s reload signals the process named by nginx's pid file: no pid file, or no process with that
-    # pid, means nginx is not running. Then there is nothing to reload, and starting it loads the files
-    # just checked.
-    if grep -Eq 'open\(\) ".*" failed \(2: |invalid PID number|\(3: No such process\)' "$WORK/reload"; then
+    # -s reload signals the process named by nginx's pid file. nginx is not running when that file is
+    # empty (nginx -t, run by the check, leaves an empty one where there was none) or names no process
+    # (left by an nginx that died). Then there is nothing to reload; starting it loads the checked files.
+    if grep -Eq 'invalid PID number ""|\(3: No such process\)' "$WORK/reload"; then
         say "nginx is not running, so nothing was reloaded: start it (systemctl start nginx, or $NGINX) and it loads the checked configuration"
         return 0
     fi

@@ -137,15 +137,15 @@ async function until(expected: string[], get: () => Promise<string[]>): Promise<
   throw new Error('gateway answers ' + JSON.stringify(got) + ', expected ' + JSON.stringify(expected) + '\n' + sh('tail -20 /var/log/nginx/error.log').output);
 }
 
-/** A file of conf.d that miswires the gateway: written, then removed, and nginx reloaded when `body` said it loaded it. */
-async function withMiswired(conf: string, body: (loaded: () => void) => Promise<void>): Promise<void> {
+/** A file of conf.d that miswires the gateway during `body`; then removed, and nginx reloaded (whatever `body` loaded). */
+async function withMiswired(conf: string, body: () => Promise<void>): Promise<void> {
   must('cat > /etc/nginx/conf.d/miswired.conf', conf);
-  let loaded = false;
   try {
-    await body(function () { loaded = true; });
+    await body();
   } finally {
-    must('rm -f /etc/nginx/conf.d/miswired.conf' + (loaded ? ' && nginx -s reload' : ''));
+    must('rm -f /etc/nginx/conf.d/miswired.conf && nginx -s reload');
   }
+  await until(['us/identity', 'us/api', 'us/identity'], routing);
 }
 
 /**
@@ -330,28 +330,28 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
       '        proxy_pass http://$identity_upstream;\n' +
       '    }\n' +
       '}\n';
-    await withMiswired(conf, async function (loaded) {
+    await withMiswired(conf, async function () {
       await expectRefused(['server login2.example.com (/etc/nginx/conf.d/miswired.conf:1) includes identity-location.conf but not gateway.conf: ' +
         'it has no location @region_router_body, so every form POST (token requests, login forms) answers 500, and every request goes through njs, ' +
         'about twice the cost. Add include region-router/gateway.conf; to that server {}'], port);
       // What the check prevents: nginx -t passes, and the form POST fails
-      loaded();
       must('nginx -t -q && nginx -s reload');
       await until(['500'], async function () { return [await post(port, '/oauth/token', 'grant_type=authorization_code&code=abc')]; });
       expect(must('tail -5 /var/log/nginx/error.log')).toContain('could not find named location "@region_router_body"');
     });
-    await until(['us/identity', 'us/api', 'us/identity'], routing);
   });
 
   it('a: refuses an API server without gateway.conf, and a server proxying through an upstream map without it', async function () {
     const port = await freePort();
     const other = await freePort();
+    // The first proxies through a variable of its own, which the check does not follow: its include names it
     const conf = 'server {\n' +
       '    listen 127.0.0.1:' + port + ';\n' +
       '    server_name api2.example.com;\n' +
       '    location / {\n' +
       '        include region-router/api-location.conf;\n' +
-      '        proxy_pass http://$api_upstream;\n' +
+      '        set $backend $api_upstream;\n' +
+      '        proxy_pass http://$backend;\n' +
       '    }\n' +
       '}\n' +
       'server {\n' +
@@ -363,7 +363,7 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
     await withMiswired(conf, async function () {
       await expectRefused([
         'server api2.example.com (/etc/nginx/conf.d/miswired.conf:1) includes api-location.conf but not gateway.conf: every request then goes through njs, about twice the cost',
-        'server 127.0.0.1:' + other + ' (/etc/nginx/conf.d/miswired.conf:9) proxies through $api_upstream (routed by $region_router_region) but not gateway.conf: every request then goes through njs, about twice the cost',
+        'server 127.0.0.1:' + other + ' (/etc/nginx/conf.d/miswired.conf:10) proxies through $api_upstream (routed by $region_router_region) but not gateway.conf: every request then goes through njs, about twice the cost',
       ], port);
       expect(await answer(other, '/accounts')).toBe('refused');
     });
@@ -394,7 +394,7 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
       '        proxy_pass http://$identity_upstream;\n' +
       '    }\n' +
       '}\n';
-    await withMiswired(conf, async function (loaded) {
+    await withMiswired(conf, async function () {
       await expectRefused([
         'server login2.example.com (/etc/nginx/conf.d/miswired.conf:1) includes identity-location.conf but has no location @region_router_proxy, where form POSTs ' +
           'continue once njs has read their body: every form POST (token requests, login forms) answers 500. Add location @region_router_proxy ' +
@@ -402,12 +402,10 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
         'server login3.example.com (/etc/nginx/conf.d/miswired.conf:10) includes identity-location.conf but has no location @login_continue ' +
           '($region_router_continue_at, set in /etc/nginx/conf.d/miswired.conf:13), where form POSTs continue',
       ], port);
-      loaded();
       must('nginx -t -q && nginx -s reload');
       await until(['500'], async function () { return [await post(port, '/oauth/token', 'grant_type=authorization_code&code=abc')]; });
       expect(must('tail -5 /var/log/nginx/error.log')).toContain('could not find named location "@region_router_proxy"');
     });
-    await until(['us/identity', 'us/api', 'us/identity'], routing);
   });
 
   it('c: refuses the metrics includes on bookworm\'s njs 0.7.9, naming the file that includes metrics-http.conf; and metrics.conf alone', async function () {
@@ -464,9 +462,9 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
     for (let i = 0; i < 50 && sh('test -e /run/nginx.pid').status === 0; i++) await new Promise(function (r) { setTimeout(r, 100); });
     try {
       const notRunning = 'install.sh: nginx is not running, so nothing was reloaded: start it (systemctl start nginx, or nginx) and it loads the checked configuration\n';
-      const r = install('--reload'); // 0.2.0 over 9.9.9, no pid file
+      const r = install('--reload'); // no pid file (nginx -t, run by the check, leaves an empty one)
       expect(r.status, r.output).toBe(0);
-      expect(r.stdout).toContain('upgrading njs-region-router 9.9.9 to ' + VERSION);
+      expect(r.stdout).toMatch(new RegExp('^install\\.sh: upgrading njs-region-router \\S+ to ' + VERSION.split('.').join('\\.') + ' '));
       expect(r.stdout.endsWith(notRunning), r.stdout).toBe(true);
       expect(r.stderr).toBe('');
       // A pid file left behind by an nginx that died
