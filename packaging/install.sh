@@ -1,9 +1,10 @@
 #!/bin/sh
 # njs-region-router installer, shipped at the top of the release tarball. Puts the bundle and the nginx
 # snippets of this release into an existing nginx configuration, then checks the configuration as nginx
-# will load it (`nginx -T`, which runs `nginx -t`, plus what nginx -t cannot see: every region of the table
-# has an upstream). When a check fails it puts the previous files back and exits non-zero, so a running
-# gateway is never left with files that fail the test. Plain POSIX sh: the gateway needs no Node.
+# will load it with region-router-check (next to this script): `nginx -T`, which runs `nginx -t`, plus what
+# nginx -t cannot see (a region without an upstream, a gateway server without gateway.conf, ...). When a
+# check fails it puts the previous files back and exits non-zero, so a running gateway is never left with
+# files that fail the test. Plain POSIX sh: the gateway needs no Node.
 # `sh install.sh --help` for the options.
 set -eu
 umask 022
@@ -34,18 +35,21 @@ usage: sh install.sh [options]
                     not the default one, e.g. --nginx "nginx -c /srv/gw/nginx.conf"
                     (split on spaces; default: nginx)
   --regions FILE    install FILE as region-router/regions.conf (else an existing one is kept)
-  --reload          reload nginx (CMD -s reload) once the checks passed
+  --reload          reload nginx (CMD -s reload) once the checks passed; when nginx is not
+                    running, says so and leaves it to you to start it
   --check           only run the checks on the configuration as it is; change nothing
-  --uninstall       remove what was installed; region-router/regions.conf stays unless --purge
-  --purge           with --uninstall: remove regions.conf too
+  --uninstall       remove what was installed; region-router/regions.conf stays unless --purge.
+                    Refuses, changing nothing, while the configuration still uses the router
+  --purge           with --uninstall: remove regions.conf too (also after a plain --uninstall)
   -h, --help        this text
 
-Checks, before any reload: \`CMD -T\` (nginx -t, and the whole configuration with its includes),
-then in that configuration: every region of the table (map \$region_router_candidate
-\$region_router_known) has an entry in every map \$region_router_region \$X, and the default region
-(\$region_router_default_region) is one of them. When a check fails after files were changed, the
-previous files are put back and the exit status is 1. Notes (not failures): a region that goes to
-an upstream map's default, no upstream map, pcre_jit left off.
+Checks, before any reload and after every change: region-router-check (next to this script;
+\`sh region-router-check --help\` says what it checks), which runs \`CMD -T\` (nginx -t, and the
+whole configuration with its includes), then walks that configuration: every region of the table
+has an upstream in every upstream map, the default region is in the table, every gateway server
+includes gateway.conf, an identity server has the location form POSTs continue at, metrics only
+where njs has shared dictionaries. When a check fails after files were changed, the previous files
+are put back and the exit status is 1.
 EOF
 }
 
@@ -97,142 +101,22 @@ run_nginx() {
     return $run_status
 }
 
+CHECK=$HERE/region-router-check
+[ -f "$CHECK" ] || fail "no region-router-check next to install.sh: run it from the unpacked release"
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/region-router-install.XXXXXX")
 
-# --- The region check, on the configuration as `nginx -T` prints it ------------------------------
-# Reads the dump: "# configuration file NAME:" lines, then each file's text. Prints one line per finding:
-#   ERROR <text>   the configuration would route a request to no upstream (500) or fail at run time
-#   NOTE <text>    worth knowing, not wrong
-#   UNWIRED        the region table is not in the configuration (not included yet)
-#   OK <text>      the summary when nothing is wrong
-# nginx's map keys are matched case-insensitively; regex keys (~, ~*) are tried with awk's regular
-# expressions, close to but not the same as nginx's PCRE.
-region_check() {
-    awk '
-    function flush_token() {
-        if (tok != "" || quoted) { words[++nw] = tok }
-        tok = ""; quoted = 0
-    }
-    function statement(end,    i, key, val) {
-        if (end == "{") {
-            depth++
-            if (nw == 3 && words[1] == "map") {
-                nmaps++; mapsrc[nmaps] = words[2]; mapvar[nmaps] = words[3]; mapfile[nmaps] = file
-                mapdepth = depth; inmap = nmaps
-            }
-        } else if (end == "}") {
-            if (inmap && depth == mapdepth) { inmap = 0 }
-            depth--
-        } else if (nw > 0) {
-            if (inmap && depth == mapdepth) {
-                key = words[1]; val = words[2]
-                if (nw == 1 && (key == "volatile" || key == "hostnames")) { }
-                else if (key == "default" && nw == 2) { mapdefault[inmap] = val }
-                else if (nw == 2) { nkeys[inmap]++; mapkey[inmap, nkeys[inmap]] = key; mapval[inmap, nkeys[inmap]] = val }
-            } else if (words[1] == "pcre_jit" && nw == 2) {
-                pcrejit = words[2]
-            } else if ((words[1] == "js_var" || words[1] == "set") && words[2] == "$region_router_default_region" && nw == 3) {
-                ndefaults++; defval[ndefaults] = words[3]; deffile[ndefaults] = file
-            }
-        }
-        nw = 0
-    }
-    BEGIN { file = "(nginx -T)"; depth = 0; inmap = 0; nmaps = 0; ndefaults = 0; nw = 0; tok = ""; quoted = 0 }
-    /^# configuration file .*:$/ { file = substr($0, 22, length($0) - 22); depth = 0; inmap = 0; nw = 0; next }
-    {
-        line = $0; q = ""
-        for (i = 1; i <= length(line); i++) {
-            c = substr(line, i, 1)
-            if (q != "") {
-                if (c == "\\") { i++; tok = tok substr(line, i, 1); continue }
-                if (c == q) { q = ""; continue }
-                tok = tok c; continue
-            }
-            if (c == "\"" || c == "\047") { q = c; quoted = 1; continue }
-            if (c == "#" && tok == "" && !quoted) break
-            if (c == " " || c == "\t" || c == "\r") { flush_token(); continue }
-            if (c == "{" || c == "}" || c == ";") { flush_token(); statement(c); continue }
-            tok = tok c
-        }
-        flush_token()
-    }
-    function covers(m, region,    k, key, pat) {
-        for (k = 1; k <= nkeys[m]; k++) {
-            key = mapkey[m, k]
-            if (substr(key, 1, 2) == "~*") { pat = substr(key, 3); if (match(tolower(region), tolower(pat))) return 1 }
-            else if (substr(key, 1, 1) == "~") { pat = substr(key, 2); if (match(region, pat)) return 1 }
-            else if (tolower(key) == tolower(region)) return 1
-        }
-        return 0
-    }
-    END {
-        table = 0
-        for (m = 1; m <= nmaps; m++) if (mapvar[m] == "$region_router_known") { table = m }
-        if (!table) { print "UNWIRED"; exit }
-        nregions = 0
-        for (k = 1; k <= nkeys[table]; k++) {
-            r = mapval[table, k]
-            if (!(r in seen)) { seen[r] = 1; region[++nregions] = r }
-        }
-        if (mapdefault[table] != "" && !(mapdefault[table] in seen)) { seen[mapdefault[table]] = 1; region[++nregions] = mapdefault[table] }
-        tablefile = mapfile[table]
-        list = ""
-        for (i = 1; i <= nregions; i++) list = list (i > 1 ? ", " : "") region[i]
-        errors = 0
-        if (nregions == 0) { print "ERROR the region table (map " mapsrc[table] " $region_router_known in " tablefile ") lists no region"; errors++ }
-        nupstream = 0; upstreams = ""
-        for (m = 1; m <= nmaps; m++) {
-            if (mapsrc[m] != "$region_router_region") continue
-            nupstream++; upstreams = upstreams (nupstream > 1 ? ", " : "") mapvar[m]
-            for (i = 1; i <= nregions; i++) {
-                if (covers(m, region[i])) continue
-                if (mapdefault[m] != "") {
-                    print "NOTE region \"" region[i] "\" has no entry in map $region_router_region " mapvar[m] " (" mapfile[m] "): it goes to that map\047s default, " mapdefault[m]
-                    continue
-                }
-                print "ERROR region \"" region[i] "\" of the region table (" tablefile ") has no upstream in map $region_router_region " mapvar[m] " (" mapfile[m] "): its requests would fail with 500 (\"invalid URL prefix\"). Add a line \"" region[i] " <upstream>;\" there, or remove the region from the table"
-                errors++
-            }
-        }
-        if (nupstream == 0) print "NOTE no map $region_router_region $<upstream> in the configuration: proxy_pass needs one per service to reach a region"
-        if (pcrejit != "on") print "NOTE pcre_jit is off: pcre_jit on; in nginx\047s main context makes the regexes the router runs in C (a bearer token\047s, a form POST body\047s) cost less (README, What it costs)"
-        if (ndefaults == 0) { print "ERROR $region_router_default_region is not set (js_var $region_router_default_region <region>; in " tablefile ")"; errors++ }
-        for (d = 1; d <= ndefaults; d++) {
-            if (!(defval[d] in seen)) {
-                print "ERROR the default region \"" defval[d] "\" ($region_router_default_region in " deffile[d] ") is not in the region table (" tablefile "): regions are " list
-                errors++
-            }
-        }
-        if (!errors) print "OK regions " list " (" tablefile "); each has an upstream in " (nupstream ? upstreams : "no map") "; default region " (ndefaults ? defval[1] : "-")
-    }
-    ' "$1"
-}
-
-# Runs every check on the configuration as it is on disk. Prints what it found; returns 1 on failure.
+# --- The checks: region-router-check, shipped next to this script ------------------------------
+# Prints its findings (error: on stderr, note: and check: on stdout); returns 1 when the configuration
+# fails. CHECK_STATE=unwired when the region table is not in the configuration yet.
 CHECK_STATE=
 check_config() {
     CHECK_STATE=
-    if ! run_nginx -T >"$WORK/dump" 2>"$WORK/nginx-t"; then
-        complain "nginx -t failed:"
-        sed 's/^/    /' "$WORK/nginx-t" >&2
-        return 1
-    fi
-    region_check "$WORK/dump" >"$WORK/findings"
-    check_failed=no
-    while IFS= read -r finding; do
-        case $finding in
-            UNWIRED) CHECK_STATE=unwired ;;
-            ERROR\ *) complain "error: ${finding#ERROR }"; check_failed=yes ;;
-            NOTE\ *) say "note: ${finding#NOTE }" ;;
-            OK\ *) say "check: ${finding#OK }" ;;
-        esac
-    done <"$WORK/findings"
-    [ "$check_failed" = no ] || return 1
-    if [ "$CHECK_STATE" = unwired ]; then
-        say "check: the region table is not in the configuration yet (region-router/http.conf and regions.conf not included): nothing to check beyond nginx -t"
-    fi
-    say "check: nginx -t passed"
-    return 0
+    check_status=0
+    sh "$CHECK" --nginx "$NGINX" >"$WORK/check-out" || check_status=$?
+    cat "$WORK/check-out"
+    if grep -q 'region table is not in the configuration yet' "$WORK/check-out"; then CHECK_STATE=unwired; fi
+    return "$check_status"
 }
 
 # --- Changing files, with a way back -----------------------------------------------------------
@@ -291,11 +175,19 @@ trap 'exit 130' INT TERM HUP
 
 reload_nginx() {
     [ "$RELOAD" = yes ] || return 0
-    if run_nginx -s reload; then
+    if run_nginx -s reload 2>"$WORK/reload"; then
         say "reloaded nginx ($NGINX -s reload)"
-    else
-        fail "the configuration passed the checks but \`$NGINX -s reload\` failed (is nginx running?)"
+        return 0
     fi
+    # -s reload signals the process named by nginx's pid file. nginx is not running when that file is
+    # empty (nginx -t, run by the check, leaves an empty one where there was none) or names no process
+    # (left by an nginx that died). Then there is nothing to reload; starting it loads the checked files.
+    if grep -Eq 'invalid PID number ""|\(3: No such process\)' "$WORK/reload"; then
+        say "nginx is not running, so nothing was reloaded: start it (systemctl start nginx, or $NGINX) and it loads the checked configuration"
+        return 0
+    fi
+    sed 's/^/    /' "$WORK/reload" >&2
+    fail "the configuration passed the checks but \`$NGINX -s reload\` failed (above)"
 }
 
 # --- The three modes -----------------------------------------------------------------------------
@@ -308,25 +200,61 @@ if [ "$MODE" = check ]; then
 fi
 
 if [ "$MODE" = uninstall ]; then
-    [ -f "$MANIFEST" ] || fail "nothing to uninstall: no $MANIFEST"
-    IN_CHANGE=yes
+    # What goes: the files the manifest lists and the manifest, regions.conf only with --purge; after a
+    # plain --uninstall, --purge removes the regions.conf it kept.
+    : >"$WORK/removing"
     kept=
-    while IFS= read -r path; do
-        case $path in ''|'#'*) continue ;; esac
-        if [ "$path" = "$DEST/regions.conf" ] && [ "$PURGE" = no ]; then kept=$path; continue; fi
-        remove_file "$path"
-    done <"$MANIFEST"
-    remove_file "$MANIFEST"
+    if [ -f "$MANIFEST" ]; then
+        while IFS= read -r path; do
+            case $path in ''|'#'*) continue ;; esac
+            if [ "$path" = "$DEST/regions.conf" ] && [ "$PURGE" = no ]; then kept=$path; continue; fi
+            printf '%s\n' "$path" >>"$WORK/removing"
+        done <"$MANIFEST"
+        printf '%s\n' "$MANIFEST" >>"$WORK/removing"
+    elif [ -f "$DEST/regions.conf" ]; then
+        [ "$PURGE" = yes ] || fail "nothing to uninstall: no $MANIFEST (--uninstall --purge removes the $DEST/regions.conf left behind)"
+        printf '%s\n' "$DEST/regions.conf" >>"$WORK/removing"
+    else
+        fail "nothing to uninstall: no $MANIFEST"
+    fi
+
+    # Refuse while the configuration still uses what goes: an include of one of these files, or an
+    # import of one of these modules, from a file that stays (one line, the first such place).
+    uses=$(sh "$CHECK" --nginx "$NGINX" --uses) || fail "not uninstalled, nothing changed: the configuration can't be read (above)"
+    in_use=$(printf '%s\n' "$uses" | awk -F '\t' -v removing="$WORK/removing" '
+        BEGIN {
+            while ((getline path < removing) > 0) {
+                gone[path] = 1; name = path; sub(/.*\//, "", name)
+                if (name ~ /\.js$/) gonejs[name] = 1
+            }
+        }
+        NF == 3 {
+            from = $1; sub(/:[0-9]+$/, "", from)
+            if (from in gone) next
+            what = $3
+            if ($2 == "js_import") { sub(/.*\//, "", what); if (!(what in gonejs)) next; use = "imports " $3 }
+            else { if (!(what in gone)) next; use = "includes " what }
+            if (++n == 1) first = $1 " still " use
+        }
+        END { if (n) print first (n > 1 ? " (and " n - 1 " more)" : "") }')
+    [ -z "$in_use" ] || fail "not uninstalled, nothing changed: $in_use; remove the region-router includes, js_path and upstream maps from your configuration first"
+
+    IN_CHANGE=yes
+    while IFS= read -r path; do remove_file "$path"; done <"$WORK/removing"
     if ! check_config; then
         put_back
         IN_CHANGE=no
-        fail "put the files back: the configuration fails without them, so it still uses them. Remove the region-router includes, js_path and upstream maps from your configuration first"
+        fail "put the files back: the configuration fails the checks without them (above)"
     fi
     IN_CHANGE=no
     # The directories the files were in, when nothing else is left in them.
     while IFS= read -r path; do rmdir -- "$(dirname -- "$path")" 2>/dev/null || true; done <"$WORK/touched"
-    say "removed njs-region-router from $PREFIX"
-    [ -z "$kept" ] || say "kept your $kept (--purge removes it)"
+    if grep -Fxq -- "$MANIFEST" "$WORK/removing"; then
+        say "removed njs-region-router from $PREFIX"
+    else
+        say "removed $DEST/regions.conf, left behind by an earlier --uninstall"
+    fi
+    [ -z "$kept" ] || [ ! -f "$kept" ] || say "kept your $kept (--uninstall --purge removes it)"
     reload_nginx
     exit 0
 fi

@@ -1,6 +1,7 @@
 // @ts-check
 // npm run package: release/njs-region-router-<version>.tar.gz, what a gateway engineer installs: the bundle
-// and the metrics module (built first), the snippets, the example, the installer, README and LICENSE, under one directory
+// and the metrics module (built first), the snippets, the example, the installer and its configuration check
+// (region-router-check), README and LICENSE, under one directory
 // njs-region-router-<version>/ laid out as in the repository (the example runs from it unchanged).
 // Byte for byte the same from the same commit: every entry has the commit's time, owner and group 0, a fixed
 // mode, entries sorted by name, and gzip stores no file name or time.
@@ -101,8 +102,11 @@ export function packageRelease(options = {}) {
       chmodSync(to, file.mode);
     }
     makeDir(top);
-    copyFileSync(join(ROOT, 'packaging', 'install.sh'), join(top, 'install.sh'));
-    chmodSync(join(top, 'install.sh'), 0o755);
+    // The installer, and the check it runs (also a command of its own), at the top.
+    for (const script of ['install.sh', 'region-router-check']) {
+      copyFileSync(join(ROOT, 'packaging', script), join(top, script));
+      chmodSync(join(top, script), 0o755);
+    }
     writeFileSync(join(top, 'VERSION'), version + '\n');
     chmodSync(join(top, 'VERSION'), 0o644);
 

@@ -54,9 +54,9 @@ describe('npm run package', function () {
     console.log('package: two builds, one sha256 ' + first.sha256 + ' (' + NAME + '.tar.gz)');
   });
 
-  it('holds the bundle, the snippets, the example, the installer, README and LICENSE, sorted by name', function () {
+  it('holds the bundle, the snippets, the example, the installer and region-router-check, README and LICENSE, sorted by name', function () {
     const snippets = readdirSync(join(ROOT, 'nginx')).filter(function (f) { return f.endsWith('.conf'); }).sort();
-    const expected = ['', 'LICENSE', 'README.md', 'VERSION', 'dist/', 'dist/region-router-metrics.js', 'dist/region-router.js', 'install.sh', 'nginx/']
+    const expected = ['', 'LICENSE', 'README.md', 'VERSION', 'dist/', 'dist/region-router-metrics.js', 'dist/region-router.js', 'install.sh', 'nginx/', 'region-router-check']
       .concat(snippets.map(function (f) { return 'nginx/' + f; }), ['nginx/example/', 'nginx/example/nginx.conf'])
       .map(function (p) { return NAME + '/' + p; })
       .sort();
@@ -67,7 +67,9 @@ describe('npm run package', function () {
     for (const f of snippets) {
       expect(tar(['-xzOf', first.tarball, NAME + '/nginx/' + f])).toBe(readFileSync(join(ROOT, 'nginx', f), 'utf8'));
     }
-    expect(tar(['-xzOf', first.tarball, NAME + '/install.sh'])).toBe(readFileSync(join(ROOT, 'packaging', 'install.sh'), 'utf8'));
+    for (const script of ['install.sh', 'region-router-check']) {
+      expect(tar(['-xzOf', first.tarball, NAME + '/' + script])).toBe(readFileSync(join(ROOT, 'packaging', script), 'utf8'));
+    }
     expect(tar(['-xzOf', first.tarball, NAME + '/VERSION'])).toBe(VERSION + '\n');
     expect(tar(['-xzOf', first.tarball, NAME + '/LICENSE'])).toMatch(/^MIT License\n\nCopyright \(c\) njs-region-router contributors\n/);
   });
@@ -79,7 +81,7 @@ describe('npm run package', function () {
       const [mode, owner, , date, time, name] = line.split(/\s+/);
       expect(owner, name).toBe('0/0');
       expect(Date.parse(date + 'T' + time + 'Z') / 1000, name).toBe(process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) : commitTime);
-      expect(mode, name).toBe(name.endsWith('/') ? 'drwxr-xr-x' : name.endsWith('/install.sh') ? '-rwxr-xr-x' : '-rw-r--r--');
+      expect(mode, name).toBe(name.endsWith('/') ? 'drwxr-xr-x' : /\/(install\.sh|region-router-check)$/.test(name) ? '-rwxr-xr-x' : '-rw-r--r--');
     }
     const gz = readFileSync(first.tarball);
     expect(gz[3] & 0x08, 'gzip FNAME flag').toBe(0);
