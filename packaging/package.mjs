@@ -1,10 +1,12 @@
 // @ts-check
-// npm run package: release/njs-region-router-<version>.tar.gz, what a gateway engineer installs: the bundle
-// and the metrics module (built first), the snippets, the example, the installer and its configuration check
-// (region-router-check), README and LICENSE, under one directory
-// njs-region-router-<version>/ laid out as in the repository (the example runs from it unchanged).
-// Byte for byte the same from the same commit: every entry has the commit's time, owner and group 0, a fixed
-// mode, entries sorted by name, and gzip stores no file name or time.
+// npm run package: what a gateway engineer installs, in release/:
+// - njs-region-router-<version>.tar.gz: the bundle and the metrics module (built first), the snippets, the
+//   example, the installer and its configuration check (region-router-check), README and LICENSE, under one
+//   directory njs-region-router-<version>/ laid out as in the repository (the example runs from it unchanged).
+//   Byte for byte the same from the same commit: every entry has the commit's time, owner and group 0, a fixed
+//   mode, entries sorted by name, and gzip stores no file name or time.
+// - njs-region-router_<version>_all.deb: the same files as a Debian package (packaging/deb.mjs), reproducible too.
+// - SHA256SUMS: the sha256 of both, as `sha256sum -c SHA256SUMS` reads it.
 //     node packaging/package.mjs [--out DIR]     (default: release/ in the repository)
 // SOURCE_DATE_EPOCH, when set, is used as the time instead of the commit's (a source tree without git).
 import { spawnSync } from 'node:child_process';
@@ -20,9 +22,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE, ROOT } from '../dev/paths.mjs';
+import { BUNDLE, METRICS_BUNDLE, ROOT } from '../dev/paths.mjs';
+import { buildDeb } from './deb.mjs';
 
 /** @param {string} message @returns {never} */
 function fail(message) {
@@ -71,9 +74,10 @@ function releaseFiles() {
 }
 
 /**
- * Builds the bundle, then writes the tarball into `out`.
+ * Builds the bundle, then writes the tarball, the Debian package and SHA256SUMS into `out`.
  * @param {{ out?: string }} [options]
- * @returns {{ path: string, sha256: string, entries: number }}
+ * @returns {{ path: string, sha256: string, entries: number, deb: { path: string, sha256: string }, sums: string }}
+ *   path, sha256, entries: the tarball's
  */
 export function packageRelease(options = {}) {
   const out = resolve(options.out || join(ROOT, 'release'));
@@ -128,10 +132,34 @@ export function packageRelease(options = {}) {
     if (tar.status !== 0) fail('tar | gzip failed: ' + tar.stderr);
     const bytes = readFileSync(tarball);
     const list = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+
+    /** @type {{ path: string, sha256: string }} */
+    let deb;
+    try {
+      deb = buildDeb({ version, mtime, out, bundle: BUNDLE, metricsBundle: METRICS_BUNDLE });
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+    }
+    // `sha256sum -c SHA256SUMS` format: the hash, two spaces, the name; sorted by name.
+    const sums = join(out, 'SHA256SUMS');
+    const lines = [
+      [basename(deb.path), deb.sha256],
+      [basename(tarball), sha256],
+    ]
+      .sort(function (a, b) {
+        return a[0] < b[0] ? -1 : 1;
+      })
+      .map(function (pair) {
+        return pair[1] + '  ' + pair[0] + '\n';
+      });
+    writeFileSync(sums, lines.join(''));
     return {
       path: tarball,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256,
       entries: list.stdout.split('\n').filter(Boolean).length,
+      deb,
+      sums,
     };
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -148,4 +176,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   }
   const made = packageRelease({ out });
   console.log('package: ' + made.path + ' (' + made.entries + ' entries) sha256 ' + made.sha256);
+  console.log('package: ' + made.deb.path + ' sha256 ' + made.deb.sha256);
+  console.log('package: ' + made.sums);
 }
