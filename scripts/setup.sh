@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # image per runtime). openssl: the tests' throw-away CA and certificates. libnginx-mod-stream: the demo
 # platform's global entry (TLS passthrough). chromium: the browser login test. wrk: the benchmark;
 # libnginx-mod-http-lua, lua-cjson: its Lua reference. shellcheck: the installer test. prometheus: the
-# integration and fault suites start one (on 127.0.0.1) to scrape the gateways' /metrics.
-PACKAGES=(nginx libnginx-mod-http-js libnginx-mod-stream njs docker.io debootstrap openssl chromium wrk libnginx-mod-http-lua lua-cjson shellcheck curl ca-certificates prometheus)
+# integration and fault suites start one (on 127.0.0.1) to scrape the gateways' /metrics. lintian: the release
+# test checks the Debian package that npm run package builds (with dpkg-deb, which every Debian system has).
+PACKAGES=(nginx libnginx-mod-http-js libnginx-mod-stream njs docker.io debootstrap openssl chromium wrk libnginx-mod-http-lua lua-cjson shellcheck curl ca-certificates prometheus lintian)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
