@@ -32,7 +32,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { ROOT } from '../dev/paths.mjs';
 
 export const PACKAGE = 'njs-region-router';
@@ -62,12 +61,15 @@ function fail(message) {
 }
 
 /**
- * gzip as dh_compress does it: -9, no name, no time (zlib stores neither unless told), so the same bytes
- * every time.
+ * gzip -9n, as dh_compress runs it (and as the tarball is compressed): no name, no time, so the same bytes
+ * every time with the same gzip.
  * @param {Buffer | string} data
+ * @returns {Buffer}
  */
 function gzip(data) {
-  return gzipSync(data, { level: 9 });
+  const r = spawnSync('gzip', ['-9n'], { input: data });
+  if (r.status !== 0) fail('gzip -9n failed: ' + String(r.stderr));
+  return r.stdout;
 }
 
 /**
@@ -238,14 +240,15 @@ export function buildDeb(o) {
     }
 
     // Every entry gets the commit's time (links too: touch -h); dpkg-deb also clamps to SOURCE_DATE_EPOCH.
-    // Owner and group 0 (--root-owner-group); xz on one thread, so that the bytes do not depend on the cores.
+    // Owner and group 0 (--root-owner-group); xz (dpkg-deb's level) on one thread, so that the bytes do not depend
+    // on the number of cores.
     const deb = join(o.out, debName(o.version));
     mkdirSync(o.out, { recursive: true });
     const build = spawnSync(
       'sh',
       [
         '-c',
-        'set -e; find "$1" -exec touch -h -d "@$2" {} +; dpkg-deb --root-owner-group -Zxz -z9 --threads-max=1 --build "$1" "$3" >/dev/null',
+        'set -e; find "$1" -exec touch -h -d "@$2" {} +; dpkg-deb --root-owner-group -Zxz --threads-max=1 --build "$1" "$3" >/dev/null',
         'deb',
         root,
         String(o.mtime),
