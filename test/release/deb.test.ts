@@ -273,7 +273,7 @@ describe.each(RELEASES)('the Debian package on %s', function (release) {
       return '    /etc/nginx/conf.d/region-router.conf:' + x.line + ' includes /etc/nginx/region-router/' + /region-router\/(\S+);/.exec(x.l)![1];
     }));
     expect(r.output).toContain('njs-region-router: warning: nginx keeps running with what it loaded, but without these files nginx -t fails: its next reload\n');
-    expect(r.output).toContain('njs-region-router: kept your region table ' + TABLE + ' (purging the package removes it)\n');
+    expect(r.output).toContain('njs-region-router: the region table ' + TABLE + ' stays until the package is purged\n');
     expect(must("dpkg-query -W -f='${Status}' njs-region-router")).toBe('deinstall ok config-files');
     expect(must('find /etc/nginx/region-router /etc/nginx/njs /usr/share/njs-region-router /usr/sbin/njs-region-router-check 2>/dev/null; true'))
       .toBe('/etc/nginx/region-router\n' + TABLE + '\n');
