@@ -1,5 +1,6 @@
 // What "runs on njs 0.7.9" means to the bundler, shared by build.mjs and the build's own tests.
 import { build } from 'esbuild';
+import { dirname, resolve } from 'node:path';
 
 // What njs 0.7.9 lacks (each tried in the njs CLI). false = "not supported by the target": esbuild lowers
 // what it can and refuses, with its own message, what it can't.
@@ -47,9 +48,7 @@ async function esbuildText(entry) {
       write: false,
       legalComments: 'none',
       logLevel: 'silent',
-      // src/core/wrapped-token.ts: the bundle runs in njs only, so the checks that only Node needs are dropped
-      // (a global lookup such as `typeof njs` costs the njs engine over 1k instructions on every request).
-      define: { NJS_BUNDLE: 'true' },
+      plugins: [lazyModules],
     });
   } catch (e) {
     throw new Error(
@@ -64,6 +63,49 @@ async function esbuildText(entry) {
   return result.outputFiles[0].text;
 }
 
+/**
+ * `import { load } from 'lazy:./general'`: general.ts bundled on its own into a function, load(), that builds
+ * it the first time it is called and keeps it. The njs engine runs a module's top level again for every
+ * request, making each of its functions anew: code that only some requests need waits inside load() and costs
+ * the others nothing (docs/costs.md, "The module's top level"). Under QuickJS a context serves many requests and
+ * builds it once.
+ */
+const lazyModules = {
+  name: 'lazy',
+  setup(lazy) {
+    lazy.onResolve({ filter: /^lazy:/ }, function (args) {
+      return { path: resolve(args.resolveDir, args.path.slice('lazy:'.length) + '.ts'), namespace: 'lazy' };
+    });
+    lazy.onLoad({ filter: /.*/, namespace: 'lazy' }, async function (args) {
+      const code = await esbuildText(args.path);
+      // esbuild ends an ES module with `export { a, b as c };`: the function returns those as an object instead
+      const exportLine = /export\s*\{([^}]*)\};?\s*$/.exec(code);
+      if (!exportLine) throw new Error(args.path + ': expected the module to end with `export { ... };`');
+      const members = exportLine[1]
+        .split(',')
+        .map(function (s) {
+          return s.trim().split(/\s+as\s+/);
+        })
+        .filter(function (names) {
+          return names[0] !== '';
+        })
+        .map(function (names) {
+          return (names[1] || names[0]) + ': ' + names[0];
+        });
+      return {
+        contents:
+          'export function load() {\n  return load.built || (load.built = (function () {\n' +
+          code.slice(0, exportLine.index) +
+          '\n  return { ' +
+          members.join(', ') +
+          ' };\n  })());\n}\n',
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
 function checkOutput(code) {
   for (const [pattern, what] of FORBIDDEN_IN_OUTPUT) {
     const m = pattern.exec(code);
@@ -73,39 +115,6 @@ function checkOutput(code) {
     }
   }
   return code;
-}
-
-/**
- * Bundles a module with named exports into the text of `function <name>() { ... return { exports }; }`:
- * its code runs only when the function is called. The njs engine runs a module's top level again for every
- * request, so code that only some requests need is kept out of it.
- */
-export async function bundleAsFunction(entry, name) {
-  const code = await esbuildText(entry);
-  const exportLine = /export\s*\{([^}]*)\};?\s*$/;
-  const m = exportLine.exec(code);
-  if (!m) {
-    throw new Error('expected ' + entry + ' to end with `export { ... };`');
-  }
-  const members = m[1]
-    .split(',')
-    .map(function (s) {
-      return s.trim();
-    })
-    .filter(Boolean)
-    .map(function (member) {
-      const parts = member.split(/\s+as\s+/);
-      return (parts[1] || parts[0]) + ': ' + parts[0];
-    });
-  const body = code
-    .slice(0, m.index)
-    .replace(/\n+$/, '')
-    .split('\n')
-    .map(function (l) {
-      return l ? '  ' + l : l;
-    })
-    .join('\n');
-  return checkOutput('function ' + name + '() {\n' + body + '\n  return { ' + members.join(', ') + ' };\n}\n');
 }
 
 /**

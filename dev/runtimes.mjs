@@ -397,8 +397,52 @@ export const ROUTER_HANDLERS = ['region', 'routeBody'];
 export const METRICS_HANDLERS = ['count', 'serve'];
 
 /**
+ * What the probe does with the router's bundle, beyond loading it: runs both handlers on requests made of plain
+ * objects (variables, a region table that answers us, log and redirect stubs), once on the fast path and once on
+ * the general path, which only a request that needs it builds (`lazy:` in build/njs-target.mjs). So the engine
+ * runs its own decoder and the lazily built parts, not only the module's top level.
+ */
+function routerRuns() {
+  const token = ['{"alg":"RS256"}', '{"sub":"a","zone":"us"}', 'signature']
+    .map(function (part) {
+      return Buffer.from(part).toString('base64url');
+    })
+    .join('.');
+  const body = 'grant_type=authorization_code&code=' + token + '&client_id=web';
+  return [
+    // a request as njs hands it over: r.variables, with the region table answering us, and what the handlers call
+    'function request(variables, body) {',
+    '  var r = { variables: variables, requestText: body, logged: [], redirected: undefined };',
+    '  r.log = r.warn = r.error = function (m) { r.logged.push(m); };',
+    '  r.internalRedirect = function (to) { r.redirected = to; };',
+    '  return r;',
+    '}',
+    'function variables(extra) {',
+    "  var v = { region_router_candidate: '', region_router_default_region: 'eu', rr_headers: 'token',",
+    "    get region_router_known() { return this.region_router_candidate === 'us' ? 'us' : ''; },",
+    '    get rr_lookup() { return this.region_router_known; } };',
+    '  for (var k in extra) { v[k] = extra[k]; }',
+    '  return v;',
+    '}',
+    'function expect(what, got, want) {',
+    "  if (got !== want) { throw new Error(what + ': ' + JSON.stringify(got) + ', not ' + JSON.stringify(want)); }",
+    '}',
+    "var token = '" + token + "';",
+    "expect('fast path, bearer', module.region(request(variables({ rr_bearer: token.split('.')[1] }))), 'us');",
+    "expect('general path, bearer', module.region(request(variables({ http_authorization: 'Bearer ' + token }))), 'us');",
+    "var form = request(variables({ rr_form_token: 'code.' + token.split('.')[1] }));",
+    'module.routeBody(form);',
+    "expect('fast path, form POST', form.variables.region_router_region + ' ' + form.redirected, 'us @region_router_proxy');",
+    "var body = request(variables({}), '" + body + "');",
+    'module.routeBody(body);',
+    "expect('general path, form POST', body.variables.region_router_source + ' ' + body.redirected, 'code @region_router_proxy');",
+  ];
+}
+
+/**
  * Runs `run(probe)` on a probe module (in a fresh temp dir) that imports the bundle as `from`, checks its
- * handlers and prints 'loaded'; ok when it exits 0 having printed that.
+ * handlers (and for the router's bundle runs them: routerRuns) and prints 'loaded'; ok when it exits 0 having
+ * printed that.
  * @param {string} from the import specifier of the bundle
  * @param {(probe: string) => { status: number | null, out: string, error?: Error }} run
  * @param {string[]} handlers the functions its default export must have
@@ -419,12 +463,13 @@ function loadProbe(from, run, handlers) {
             })
             .join(' || ') +
           ") { throw new Error('handlers missing'); }",
-        "console.log('loaded');",
-        '',
-      ].join('\n'),
+      ]
+        .concat(handlers === ROUTER_HANDLERS ? routerRuns() : [], ["console.log('loaded');", ''])
+        .join('\n'),
     );
     const r = run(probe);
-    return { ok: r.status === 0 && /(^|\n)loaded(\n|$)/.test(r.out), output: r.error ? String(r.error) : r.out };
+    // (njs 0.7.9 prints a deprecation notice for String.bytesFrom, without a newline, before the probe speaks)
+    return { ok: r.status === 0 && /loaded$/.test(r.out), output: r.error ? String(r.error) : r.out };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

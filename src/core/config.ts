@@ -1,6 +1,5 @@
-// The router's whole configuration surface, declared once: every setting is an nginx variable with the
-// `region_router_` prefix. Names, parsers, defaults and the README's settings table all come from SETTINGS;
-// every error names the variable.
+// The router's whole configuration surface: every setting is an nginx variable with the `region_router_` prefix,
+// declared in SETTINGS, which also writes the README's settings table. Every error names the variable.
 
 /** How a setting's value is read: each kind has its own rule, and its own error message. */
 type Kind = 'region' | 'claim' | 'tokenBytes' | 'location';
@@ -27,31 +26,44 @@ export interface NginxSetting {
 export const REGION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 /**
- * REGION_NAME.test without a regex: it runs on every token request. Characters are compared as strings:
- * on the njs engine that costs half of charCodeAt or a regex.
+ * The variables and defaults of the settings the fast paths read on every token request, as a const enum:
+ * each value is written where it is used, where SETTINGS would be built for every request on the njs engine
+ * (docs/costs.md, "Settings"). SETTINGS takes them from here.
  */
-export function isRegionName(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > 63) {
-    return false;
-  }
-  for (let i = 0; i < n; i++) {
-    const c = s[i];
-    const alphanumeric = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alphanumeric && (i === 0 || (c !== '-' && c !== '_'))) {
-      return false;
-    }
-  }
-  return true;
+export const enum Setting {
+  ClaimVariable = 'region_router_claim',
+  Claim = 'zone',
+  MaxTokenBytesVariable = 'region_router_max_token_bytes',
+  MaxTokenBytes = 16384,
+  ContinueAtVariable = 'region_router_continue_at',
+  ContinueAt = '@region_router_proxy',
 }
 
-// One function with a switch rather than one parser function per kind: the njs engine builds every
-// function of the module again for each request.
+/**
+ * A setting's value: `fallback` when the variable is unset or empty (an Error when there is none: the setting
+ * is required), else the value checked by its kind's rule. Errors start with the variable.
+ */
+export function settingValue<K extends Kind>(
+  raw: string | undefined,
+  variable: string,
+  kind: K,
+  fallback: KindValue<K> | undefined,
+): KindValue<K> {
+  if (raw === undefined || raw === '') {
+    if (fallback === undefined) {
+      throw new Error('$' + variable + ' is not set: declare it, e.g. `js_var $' + variable + ' ...;` in http {}');
+    }
+    return fallback;
+  }
+  return parse(kind, raw.trim(), variable) as KindValue<K>;
+}
+
+/** What each kind of setting accepts; throws an Error naming the variable for anything else. */
 function parse(kind: Kind, raw: string, variable: string): string | number {
   let problem: string;
   switch (kind) {
     case 'region':
-      if (isRegionName(raw)) {
+      if (REGION_NAME.test(raw)) {
         return raw;
       }
       problem = 'must be a region name (letters, digits, "_" or "-")';
@@ -79,20 +91,6 @@ function parse(kind: Kind, raw: string, variable: string): string | number {
   throw new Error('$' + variable + ' ' + problem + ', got "' + raw + '"');
 }
 
-/**
- * The names and defaults the fast paths read settings by. A module-level object would be built again for
- * every request on the njs engine (SETTINGS costs about as much as decoding a small token), and so would a
- * module-level constant: a const enum's values are written where they are used. SETTINGS is built from it.
- */
-export const enum Setting {
-  ClaimVariable = 'region_router_claim',
-  DefaultClaim = 'zone',
-  MaxTokenBytesVariable = 'region_router_max_token_bytes',
-  DefaultMaxTokenBytes = 16384,
-  ContinueAtVariable = 'region_router_continue_at',
-  DefaultContinueAt = '@region_router_proxy',
-}
-
 /** The settings the njs module reads, in the order the README lists them. */
 export const SETTINGS = {
   defaultRegion: {
@@ -104,21 +102,21 @@ export const SETTINGS = {
   claim: {
     variable: Setting.ClaimVariable,
     kind: 'claim',
-    fallback: Setting.DefaultClaim,
+    fallback: Setting.Claim,
     shown: '`zone`',
     doc: 'wrapped-token payload claim that holds the region (published examples of this pattern use `zone` or `region`)',
   } as ModuleSetting<'claim'>,
   maxTokenBytes: {
     variable: Setting.MaxTokenBytesVariable,
     kind: 'tokenBytes',
-    fallback: Setting.DefaultMaxTokenBytes,
+    fallback: Setting.MaxTokenBytes,
     shown: '`16384`',
     doc: 'longest wrapped token that is decoded (64 to 65536); a longer one is ignored as a source',
   } as ModuleSetting<'tokenBytes'>,
   continueAt: {
     variable: Setting.ContinueAtVariable,
     kind: 'location',
-    fallback: Setting.DefaultContinueAt,
+    fallback: Setting.ContinueAt,
     shown: '`@region_router_proxy`',
     doc: 'named location where a form POST continues once its body has been routed',
   } as ModuleSetting<'location'>,
@@ -155,45 +153,10 @@ export type RouterConfig = { [N in SettingName]: KindValue<Settings[N]['kind']> 
 /** nginx variables by name (njs's r.variables); undefined or '' means "not set". */
 export type Variables = { [variable: string]: string | undefined };
 
-/**
- * A setting's value, parsed: `fallback` when unset (required when there is none). Throws an Error whose
- * message starts with the variable. The default itself, set explicitly, needs no parsing.
- */
-export function readValue<K extends Kind>(
-  vars: Variables,
-  variable: string,
-  kind: K,
-  fallback: KindValue<K> | undefined,
-): KindValue<K> {
-  return settingValue(vars[variable], variable, kind, fallback);
-}
-
-/**
- * readValue of a value already read. The fast paths call it only for a setting that is set: an unset one is
- * the common case, and a call costs the njs engine about 0.6k instructions per request.
- */
-export function settingValue<K extends Kind>(
-  raw: string | undefined,
-  variable: string,
-  kind: K,
-  fallback: KindValue<K> | undefined,
-): KindValue<K> {
-  if (raw === undefined || raw === '') {
-    if (fallback === undefined) {
-      throw new Error('$' + variable + ' is not set: declare it, e.g. `js_var $' + variable + ' ...;` in http {}');
-    }
-    return fallback;
-  }
-  if (raw === fallback) {
-    return fallback;
-  }
-  return parse(kind, raw.trim(), variable) as KindValue<K>;
-}
-
-/** One setting of SETTINGS, parsed: readValue with its declaration. */
-export function readSetting<K extends SettingName>(vars: Variables, name: K): RouterConfig[K] {
+/** One setting of SETTINGS, read when a request needs it (settingValue). */
+export function readSetting<N extends SettingName>(vars: Variables, name: N): RouterConfig[N] {
   const setting = SETTINGS[name] as ModuleSetting<Kind>;
-  return readValue(vars, setting.variable, setting.kind, setting.fallback) as RouterConfig[K];
+  return settingValue(vars[setting.variable], setting.variable, setting.kind, setting.fallback) as RouterConfig[N];
 }
 
 /** Reads and validates every setting. */

@@ -1,6 +1,6 @@
 // Which form field of an OAuth message carries the wrapped token. The message decides, not field order:
 // a token request names its grant, and each grant has its own token-bearing parameter.
-import { Form, formDecode } from './form';
+import { Form } from './form';
 
 /** Source names double as the `$region_router_source` log values. */
 export type TokenField =
@@ -45,51 +45,4 @@ export function tokenFields(form: Form): TokenField[] {
     return fieldsWithoutGrant();
   }
   return grant.state === 'present' ? fieldsOfGrant(grant.value) : [];
-}
-
-/**
- * The message's first token field and its value as sent, found in one pass without building the form:
- * undefined when the body needs more than that (a name with '%', which could decode to any name;
- * grant_type or the field sent twice, or absent). What it returns is what parseForm and tokenFields give.
- */
-export function firstTokenField(body: string): { field: TokenField; encoded: string } | undefined {
-  const pairs = body.split('&');
-  const names: string[] = [];
-  let grant: string | null | undefined;
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i];
-    const eq = pair.indexOf('=');
-    const name = eq < 0 ? pair : pair.slice(0, eq);
-    // '%' could decode to any name; '+' decodes to a space, which no name that counts here contains.
-    if (name.indexOf('%') >= 0) {
-      return undefined;
-    }
-    names.push(name);
-    if (name === 'grant_type') {
-      grant = grant === undefined ? (eq < 0 ? '' : pair.slice(eq + 1)) : null;
-    }
-  }
-  if (grant === null) {
-    return undefined;
-  }
-  const decoded = grant === undefined ? undefined : formDecode(grant);
-  const fields = grant === undefined ? fieldsWithoutGrant() : decoded === undefined ? [] : fieldsOfGrant(decoded);
-  if (fields.length === 0) {
-    return undefined;
-  }
-  let found = -1;
-  for (let i = 0; i < names.length; i++) {
-    if (names[i] === fields[0] && pairs[i].length > 0) {
-      if (found >= 0) {
-        return undefined;
-      }
-      found = i;
-    }
-  }
-  if (found < 0) {
-    return undefined;
-  }
-  const pair = pairs[found];
-  const eq = pair.indexOf('=');
-  return { field: fields[0], encoded: eq < 0 ? '' : pair.slice(eq + 1) };
 }

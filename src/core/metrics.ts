@@ -15,11 +15,7 @@ export interface RoutedRequest {
   disagreement: string;
 }
 
-/**
- * The zone and the counter families. A const enum: esbuild writes the values where they are used, so the
- * module has no top-level binding for them, which the njs engine would create again for every request
- * that enters njs (counting is on every request's path).
- */
+/** The zone and the counter families (a const enum: each value is written where it is used). */
 export const enum Metrics {
   /** The js_shared_dict_zone that holds the counters (nginx/metrics-http.conf declares it). */
   Zone = 'region_router_metrics',

@@ -1,5 +1,5 @@
 // Finds the home region of one request: request view -> sources -> region.
-import { isRegionName, RouterConfig } from './config';
+import { REGION_NAME, RouterConfig } from './config';
 import { formDecode, parseForm } from './form';
 import { TokenField, tokenFields } from './message';
 import { readRegionClaim } from './wrapped-token';
@@ -50,7 +50,7 @@ interface Candidate {
 const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*) *$/; // RFC 6750 2.1, scheme case-insensitive
 
 function lookUp(table: RegionTable, candidate: string): string | undefined {
-  return isRegionName(candidate) ? table(candidate) : undefined;
+  return REGION_NAME.test(candidate) ? table(candidate) : undefined;
 }
 
 /** Wrapped tokens of the request, in precedence order: the message's own field, then bearer, then id_token_hint. */
@@ -85,7 +85,7 @@ function tokenCandidates(view: RequestView, notes: Note[]): Candidate[] {
   return found;
 }
 
-/** Notes the fast paths log too (a const enum: no module-level binding in the bundle). */
+/** Notes the fast paths log too. */
 export const enum Notes {
   /** A region cookie that names no region of the table. */
   CookieNotUsed = 'region cookie names no configured region; not used',

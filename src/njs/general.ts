@@ -1,12 +1,11 @@
 // The general path of the njs adapter: every request the fast paths (handlers.ts) do not answer on their
 // own. It reads the request view from nginx variables, asks the core and logs its notes. Settings are read
 // when a request needs them, so a wrong setting fails only the requests it concerns (closed, with an error
-// line naming the variable). The build puts this module into load('general') (loaders.d.ts), which runs only
-// when a request needs it: the njs engine runs a module's top level again for every request.
+// line naming the variable). handlers.ts imports it lazily (`lazy:./general`): it is built only for the
+// requests that take it.
 import { readSetting, SETTINGS } from '../core/config';
 import { Decision, decideRegion, RegionTable, RequestView, RoutingSettings } from '../core/region';
-import type { Variables } from './route';
-import { Log, Variable, logNotes } from './variables';
+import { Log, Variable, Variables, logNotes } from './variables';
 
 function regionTable(v: Variables): RegionTable {
   return function (candidate) {
@@ -77,18 +76,35 @@ function decideOrFail(r: NginxHTTPRequest, v: Variables, view: RequestView): Dec
   return decision;
 }
 
-/** js_set $region_router_js_region: requests routed by headers and query (Authorization, id_token_hint, cookie). */
+/** js_set $rr_js_region: requests routed by headers and query (Authorization, id_token_hint, cookie). */
 export function region(r: NginxHTTPRequest, v: Variables): string {
+  if (v[Variable.Headers] === '') {
+    // gateway.conf sets it in every server that includes it: routing works without, but every request then
+    // enters njs, cookie requests too
+    r.error(Log.Prefix + 'this server {} does not include region-router/gateway.conf: every request enters njs');
+  }
   const decision = decide(r, v, headerView(v));
   return decision === undefined ? '' : decision.region;
 }
 
+/** The request body as text; undefined when njs can't read it. */
+function readBody(r: NginxHTTPRequest): string | undefined {
+  try {
+    return r.requestText;
+  } catch (e) {
+    // njs before 0.8.10 can't read a body buffered to a temp file: route without it.
+    r.warn(Log.Prefix + 'request body is buffered to a file, so it was not read; raise client_body_buffer_size');
+    return undefined;
+  }
+}
+
 /**
- * js_content for form POSTs whose body the fast path did not route: records the region in
- * $region_router_region and continues at the named location that proxies. `body` is undefined when it
- * could not be read. The body stays with the request, byte for byte.
+ * js_content for form POSTs the fast path did not route: reads the body, records the region in
+ * $region_router_region and continues at the named location that proxies. The body stays with the request,
+ * byte for byte.
  */
-export function routeBody(r: NginxHTTPRequest, v: Variables, body: string | undefined): void {
+export function routeBody(r: NginxHTTPRequest, v: Variables): void {
+  const body = readBody(r);
   let continueAt: string;
   try {
     continueAt = readSetting(v, 'continueAt');
@@ -104,3 +120,6 @@ export function routeBody(r: NginxHTTPRequest, v: Variables, body: string | unde
   v[Variable.Region] = decision === undefined ? '' : decision.region;
   r.internalRedirect(continueAt);
 }
+
+// What the fast paths need from here now and then: the warning for a cookie that names another region.
+export { disagreement } from '../core/region';

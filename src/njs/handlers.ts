@@ -1,144 +1,135 @@
-// The njs adapter's entry points. Each first tries the fast path: the request's first wrapped token (the
-// bearer token, which nginx has already taken apart in gateway.conf, or the form field its message uses,
-// which nginx finds in the body of the commonest messages, http.conf) names a region of the table. That
-// answers nearly every token request with one decode of the token's payload and a handful of variable reads.
-// Anything else (no usable token, a wrong setting, a body that could not be read) goes to the general path
-// (general.ts), which decides from every source and logs why.
-// The fast path answers only where the general path would give the same region, source and log lines.
+// The njs entry points. Each tries its fast path first: the request's wrapped token, found by nginx (a bearer
+// token taken apart by gateway.conf, the token field of the commonest form POSTs found by http.conf), names a
+// region of the table. That answers nearly every token request with one decode of the token's payload. Any
+// other request (no usable token, a wrong setting) takes the general path (general.ts), which weighs every
+// source and logs why. A fast path answers only where the general path would give the same region, source and
+// log lines.
 import { Setting } from '../core/config';
 import { TokenField } from '../core/message';
-import { claimOf } from '../core/wrapped-token';
-import { Bearer } from './bearer';
-import { routeTo } from './route';
-import { Variable } from './variables';
+import { Notes, Source } from '../core/region';
+import { claimOf, ON_NJS_ENGINE, Segment } from '../core/wrapped-token';
+import { load as generalPath } from 'lazy:./general';
+import { load as settings } from 'lazy:./settings';
+import { Log, Variable, Variables } from './variables';
 
 /**
- * js_set $region_router_js_region: requests that carry an Authorization header or an id_token_hint. A
- * request the fast path routes keeps the source nginx gives it, bearer (http.conf).
+ * js_set $rr_js_region: requests that carry an Authorization header or an id_token_hint. A request the fast
+ * path routes keeps the source nginx gives it, bearer (http.conf).
  */
 export function region(r: NginxHTTPRequest): string {
   const v = r.variables;
-  // Without a region cookie (API and back-channel requests), nginx hands over the payload with the news
-  // that there is no cookie to compare the token with: one variable read fewer.
-  let payload = v[Variable.BearerPayloadNoCookie];
-  let cookie: string | undefined = '';
-  if (!payload) {
-    payload = v[Variable.BearerPayload];
-    cookie = undefined;
-  }
-  if (payload) {
-    try {
-      // Unset settings (the common case) without a call; one that is set is read by occasional.ts.
-      const claimSet = v[Setting.ClaimVariable];
-      const claim =
-        claimSet === undefined
-          ? Setting.DefaultClaim
-          : load('occasional').settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
-      const maxSet = v[Setting.MaxTokenBytesVariable];
-      const maxTokenBytes =
-        maxSet === undefined
-          ? Setting.DefaultMaxTokenBytes
-          : load('occasional').settingValue(
-              maxSet,
-              Setting.MaxTokenBytesVariable,
-              'tokenBytes',
-              Setting.DefaultMaxTokenBytes,
-            );
-      // gateway.conf bounds the header and the signature, so the payload's length nearly always answers.
-      if (payload.length + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
-        const name = claimOf(payload, claim, true);
-        const found = typeof name === 'string' ? routeTo(r, v, name, 'bearer', cookie) : undefined;
-        if (found !== undefined) {
-          return found;
-        }
-      }
-    } catch (e) {
-      // a wrong setting: the general path logs it and fails closed
-    }
-  }
-  return load('general').region(r, v);
+  const payload = v[Variable.BearerPayload];
+  const found = payload ? routeToken(r, v, payload, 'bearer') : undefined;
+  return found !== undefined ? found : generalPath().region(r, v);
 }
 
 /**
- * js_content for form POSTs (server.conf): njs reads the body here (a js_set handler runs before nginx reads
- * it), records the region in $region_router_region and continues at the named location that proxies. The
- * body stays with the request, byte for byte. For the commonest messages nginx has found the token field and
- * the payload in the body (http.conf), so njs need not read it; any other body: body.ts, built into
- * load('body') by build/build.mjs.
+ * js_content of @region_router_body (gateway.conf), for form POSTs: records the region in $region_router_region
+ * and continues at the named location that proxies. The body stays with the request, byte for byte.
  */
 export function routeBody(r: NginxHTTPRequest): void {
   const v = r.variables;
-  // as in region() above: without a region cookie, nginx says so with the token
-  let found = v[Variable.FormTokenNoCookie];
-  let cookie: string | undefined = '';
-  if (!found) {
-    found = v[Variable.FormToken] || '';
-    cookie = undefined;
-  }
-  let text: string | undefined;
-  let read = false;
-  try {
-    // as in region() above: unset settings without a call
-    const claimSet = v[Setting.ClaimVariable];
-    const claim =
-      claimSet === undefined
-        ? Setting.DefaultClaim
-        : load('occasional').settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.DefaultClaim);
-    const maxSet = v[Setting.MaxTokenBytesVariable];
-    const maxTokenBytes =
-      maxSet === undefined
-        ? Setting.DefaultMaxTokenBytes
-        : load('occasional').settingValue(
-            maxSet,
-            Setting.MaxTokenBytesVariable,
-            'tokenBytes',
-            Setting.DefaultMaxTokenBytes,
-          );
-    let field: TokenField | undefined;
-    let name: string | undefined;
-    const dot = found.indexOf('.');
-    // http.conf bounds the header and the signature, as gateway.conf does a bearer token's (region() above);
-    // a longer token is measured whole by body.ts. The payload is what follows the dot.
-    if (dot > 0 && found.length - dot - 1 + 2 + 2 * Bearer.SegmentMax <= maxTokenBytes) {
-      field = found.slice(0, dot) as TokenField;
-      const claimed = claimOf(found.slice(dot + 1), claim, true);
-      if (typeof claimed === 'string') {
-        name = claimed;
-      }
-    } else {
-      const module = load('body');
-      text = module.readBody(r);
-      read = true;
-      const first = text ? module.firstToken(text, claim, maxTokenBytes) : undefined;
-      if (first !== undefined && first.reading.ok) {
-        field = first.field;
-        name = first.reading.region;
-      }
-    }
-    if (field !== undefined && name !== undefined) {
-      const continueSet = v[Setting.ContinueAtVariable];
-      const continueAt =
-        continueSet === undefined
-          ? Setting.DefaultContinueAt
-          : load('occasional').settingValue(
-              continueSet,
-              Setting.ContinueAtVariable,
-              'location',
-              Setting.DefaultContinueAt,
-            );
-      const region = routeTo(r, v, name, field, cookie);
-      if (region !== undefined) {
-        v[Variable.Region] = region;
+  const token = v[Variable.FormToken];
+  if (token) {
+    const dot = token.indexOf('.');
+    const field = token.slice(0, dot) as TokenField;
+    const found = routeToken(r, v, token.slice(dot + 1), field);
+    if (found !== undefined) {
+      try {
+        const set = v[Setting.ContinueAtVariable];
+        const continueAt =
+          set === undefined
+            ? Setting.ContinueAt
+            : settings().settingValue(set, Setting.ContinueAtVariable, 'location', Setting.ContinueAt);
+        v[Variable.Region] = found;
         v[Variable.Source] = field;
         r.internalRedirect(continueAt);
         return;
+      } catch (e) {
+        // a wrong setting: the general path logs it and fails closed
       }
     }
+  }
+  generalPath().routeBody(r, v);
+}
+
+/**
+ * The region of the table a wrapped token's payload names, found as the general path would find it and with
+ * the log lines it would write; undefined to leave the request to the general path. The steps: the settings,
+ * the token's claim, the table (with the region cookie), what to log.
+ */
+function routeToken(r: NginxHTTPRequest, v: Variables, payload: string, source: Source): string | undefined {
+  // Settings left at their defaults, the common case, need no checking.
+  let claim: string;
+  let maxTokenBytes: number;
+  try {
+    const claimSet = v[Setting.ClaimVariable];
+    const maxSet = v[Setting.MaxTokenBytesVariable];
+    claim =
+      claimSet === undefined
+        ? Setting.Claim
+        : settings().settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.Claim);
+    maxTokenBytes =
+      maxSet === undefined
+        ? Setting.MaxTokenBytes
+        : settings().settingValue(maxSet, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.MaxTokenBytes);
   } catch (e) {
-    // a wrong setting: the general path logs it and fails closed
+    return undefined; // a wrong setting: the general path logs it and fails closed
   }
-  if (!read) {
-    text = load('body').readBody(r);
+  // nginx bounds the header and the signature, so a payload this short keeps the token within the limit. A
+  // longer one may not: the general path measures the token whole.
+  if (payload.length + 2 + 2 * Segment.Max > maxTokenBytes) {
+    return undefined;
   }
-  load('general').routeBody(r, v, text);
+  const name = claimOf(payload, claim);
+  if (typeof name !== 'string') {
+    return undefined;
+  }
+  // Until njs sets it, the table's key is the region cookie.
+  const cookie = v[Variable.Candidate] || '';
+  const cookieRegion = cookie === '' ? '' : lookUp(v, cookie, cookie);
+  // A token that names what the cookie names (a browser's API call): the cookie's answer serves both.
+  const region = name === cookie ? cookieRegion : lookUp(v, name, cookie);
+  if (region === '') {
+    v[Variable.Candidate] = cookie; // as the general path finds it
+    return undefined;
+  }
+  if (cookie !== '' && cookieRegion === '') {
+    r.log(Log.Prefix + Notes.CookieNotUsed);
+  } else if (cookieRegion !== '' && cookieRegion !== region) {
+    r.warn(Log.Prefix + generalPath().disagreement(cookieRegion, source, region));
+    v[Variable.Disagreement] = cookieRegion;
+  }
+  return region;
+}
+
+/**
+ * The region the table gives a name, or '' (not a region name, or not in the table): njs sets the table's key
+ * (unless it holds that name already, `key`), and nginx looks it up (http.conf's $rr_lookup).
+ */
+function lookUp(v: Variables, name: string, key: string): string {
+  const kept = answers !== undefined ? answers.regions[name] : undefined;
+  if (kept !== undefined) {
+    return kept;
+  }
+  if (name !== key) {
+    v[Variable.Candidate] = name;
+  }
+  const region = v[Variable.Lookup] || '';
+  if (region !== '' && !ON_NJS_ENGINE) {
+    answers = answers || { regions: Object.create(null) as Record<string, string>, count: 0 };
+    if (answers.count < Answers.AtMost) {
+      answers.regions[name] = region;
+      answers.count++;
+    }
+  }
+  return region;
+}
+
+// Under QuickJS a context serves many requests, and the table (a map of constants) answers a name the same way
+// every time: its answers are kept per context, up to a bound, so that a stream of distinct names can't grow
+// them. Not on the njs engine, whose every request starts from a fresh module (docs/costs.md, "The table").
+let answers: { regions: Record<string, string>; count: number } | undefined;
+const enum Answers {
+  AtMost = 64,
 }

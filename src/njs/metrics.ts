@@ -1,6 +1,6 @@
 // The metrics module, dist/region-router-metrics.js, apart from the router's bundle: only gateways that
-// include nginx/metrics-http.conf import it, so the others pay nothing for it. On the njs engine its top
-// level runs again for every request that enters njs, so it holds the two entry points and little else.
+// include nginx/metrics-http.conf import it, so the others pay nothing for it. It holds the two entry points
+// and little else: every request enters it to be counted (docs/costs.md, "Metrics").
 import { counterKeys, exposition, Metrics } from '../core/metrics';
 import { Log, Variable } from './variables';
 

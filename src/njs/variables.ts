@@ -1,37 +1,34 @@
-// What the adapter shares with the nginx snippets (nginx/http.conf and the user's region table), and how it logs.
-// Constants are const enums: esbuild writes their values where they are used, so the bundle has no
-// module-level binding for them, which the njs engine would create again for every request.
+// What the adapter shares with the nginx snippets (nginx/http.conf, gateway.conf and the user's region table),
+// and how it logs. Names are a const enum: esbuild writes each where it is used.
 import { Note } from '../core/region';
+
+/** What njs gives of a request's nginx variables. */
+export type Variables = NginxHTTPRequest['variables'];
 
 export const enum Log {
   Prefix = 'region_router: ',
 }
 
-/**
- * Variables the snippets declare. The three that njs reads on every token request have short names ($rr_*):
- * njs and nginx hash a variable's name on every read, about 20-30 instructions a character.
- */
+/** Variables of the snippets and the region table that njs reads or writes. */
 export const enum Variable {
-  /** The region table's key: njs sets it to look a value up; until then it is the region cookie. */
+  /** The region table's key: njs sets it to look a name up; until then it is the region cookie. */
   Candidate = 'region_router_candidate',
   /** The region table (a volatile map): the region the candidate names, or ''. */
   Known = 'region_router_known',
-  /** Known when the candidate is a region name (isRegionName), else '' (http.conf): what the fast paths read. */
+  /** Known when the candidate is a region name, else '' (http.conf): how the fast paths look a name up. */
   Lookup = 'rr_lookup',
   Region = 'region_router_region',
   Source = 'region_router_source',
-  /** '-', or the upstream a request failed over to (unavailable.conf). */
+  /** '-', or the upstream a request failed over to (gateway.conf). */
   Failover = 'region_router_failover',
   /** '', or the cookie's region where a wrapped token named another one (metrics and the access log). */
   Disagreement = 'region_router_disagreement',
-  /** The payload of a bearer token shaped like a compact JWS, taken apart by nginx (gateway.conf); else ''. */
-  BearerPayload = 'rr_bearer_payload',
-  /** BearerPayload when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
-  BearerPayloadNoCookie = 'rr_bearer',
+  /** "plain" or "token" (gateway.conf sets it); '' in a server without gateway.conf. */
+  Headers = 'rr_headers',
+  /** The payload of a bearer token shaped like a compact JWS, taken apart by gateway.conf; else ''. */
+  BearerPayload = 'rr_bearer',
   /** A form POST's token field and payload, "<field>.<payload>", for the commonest messages (http.conf); else ''. */
   FormToken = 'rr_form_token',
-  /** FormToken when the request has no region cookie, else '' (http.conf): saves the fast path a cookie read. */
-  FormTokenNoCookie = 'rr_form',
 }
 
 export function logNotes(r: NginxHTTPRequest, notes: Note[]): void {

@@ -26,7 +26,7 @@ beforeAll(async function () {
       port +
       '; include ' +
       join(ROOT, 'nginx', 'gateway.conf') +
-      '; location / { return 200 "payload=$rr_bearer_payload"; }' +
+      '; location / { return 200 "payload=$rr_bearer"; }' +
       ' location = /form-token { client_body_buffer_size 64k; proxy_set_header X-Form-Token $rr_form_token;' +
       ' proxy_pass http://idsvr_eu; } }',
   );

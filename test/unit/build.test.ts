@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleForNjs } from '../../build/njs-target.mjs';
+import { BUNDLE } from '../../dev/paths.mjs';
+import { hostNjsCheck } from '../../dev/runtimes.mjs';
 
 const made: string[] = [];
 afterAll(function () {
@@ -63,5 +65,43 @@ describe('the njs bundle', function () {
     );
     expect(code).not.toContain('?.');
     expect(code).toMatch(/catch \(\w+\)/);
+  });
+
+  it('builds a `lazy:` module only when load() is first called, and once', async function () {
+    const dir = tempDir();
+    // the part counts how often its top level runs
+    writeFileSync(
+      join(dir, 'part.ts'),
+      'export const runs = (globalThis as any).partRuns = ((globalThis as any).partRuns || 0) + 1;\nexport function answer() { return 42; }\n',
+    );
+    writeFileSync(join(dir, 'entry.ts'), "import { load } from 'lazy:./part';\nexport default { load };\n");
+    const code: string = await bundleForNjs(join(dir, 'entry.ts'));
+    writeFileSync(join(dir, 'mod.js'), code);
+    writeFileSync(
+      join(dir, 'main.js'),
+      "import m from '" +
+        join(dir, 'mod.js') +
+        "';\n" +
+        'var before = globalThis.partRuns || 0;\n' +
+        'var first = m.load().answer();\n' +
+        'm.load();\n' +
+        "console.log(before + ' ' + first + ' ' + globalThis.partRuns);\n",
+    );
+    const run = spawnSync('njs', [join(dir, 'main.js')], { encoding: 'utf8' });
+    expect(run.stdout.trim()).toBe('0 42 1');
+  });
+
+  it('refuses a `lazy:` import of a module that does not exist, naming it', async function () {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'entry.ts'), "import { load } from 'lazy:./missing';\nexport default { load };\n");
+    await expect(bundleForNjs(join(dir, 'entry.ts'))).rejects.toThrow(/missing/);
+  });
+
+  it("runs both handlers of dist/region-router.js in this machine's njs CLI, on the fast path and the general path", function () {
+    // npm run check:runtimes runs the same probe in every runtime's njs CLI, with each engine it has
+    const check = hostNjsCheck(BUNDLE);
+    expect(check, 'the njs CLI must be installed (Debian package njs)').toBeDefined();
+    expect(check!.output).toMatch(/loaded$/);
+    expect(check!.ok).toBe(true);
   });
 });
