@@ -10,8 +10,8 @@ export const enum Segment {
   Max = 1024,
 }
 
-/** A non-empty run of the base64url alphabet (no padding): what each segment of a wrapped token must be. */
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Three non-empty runs of the base64url alphabet (no padding), joined by dots: the payload is the second. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/;
 
 /**
  * Reads the region claim of a wrapped token. Never throws: every failure is a reason, and no reason contains
@@ -24,11 +24,11 @@ export function readRegionClaim(token: string, claim: string, maxTokenBytes: num
   if (token.length > maxTokenBytes) {
     return { ok: false, reason: 'is longer than $region_router_max_token_bytes' };
   }
-  const segments = token.split('.');
-  if (segments.length !== 3 || !SEGMENT.test(segments[0]) || !SEGMENT.test(segments[1]) || !SEGMENT.test(segments[2])) {
+  const jws = COMPACT_JWS.exec(token);
+  if (jws === null) {
     return { ok: false, reason: NOT_JWT };
   }
-  const region = claimOf(segments[1], claim);
+  const region = claimOf(jws[1], claim);
   switch (region) {
     case Unreadable.NotBase64url:
       return { ok: false, reason: NOT_JWT };

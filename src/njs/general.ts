@@ -87,24 +87,12 @@ export function region(r: NginxHTTPRequest, v: Variables): string {
   return decision === undefined ? '' : decision.region;
 }
 
-/** The request body as text; undefined when njs can't read it. */
-function readBody(r: NginxHTTPRequest): string | undefined {
-  try {
-    return r.requestText;
-  } catch (e) {
-    // njs before 0.8.10 can't read a body buffered to a temp file: route without it.
-    r.warn(Log.Prefix + 'request body is buffered to a file, so it was not read; raise client_body_buffer_size');
-    return undefined;
-  }
-}
-
 /**
- * js_content for form POSTs the fast path did not route: reads the body, records the region in
- * $region_router_region and continues at the named location that proxies. The body stays with the request,
- * byte for byte.
+ * js_content for form POSTs the fast paths did not route: records the region in $region_router_region and
+ * continues at the named location that proxies. `body` is undefined when it could not be read. The body stays
+ * with the request, byte for byte.
  */
-export function routeBody(r: NginxHTTPRequest, v: Variables): void {
-  const body = readBody(r);
+export function routeBody(r: NginxHTTPRequest, v: Variables, body: string | undefined): void {
   let continueAt: string;
   try {
     continueAt = readSetting(v, 'continueAt');

@@ -8,6 +8,7 @@ import { Setting } from '../core/config';
 import { TokenField } from '../core/message';
 import { Notes, Source } from '../core/region';
 import { claimOf, ON_NJS_ENGINE, Segment } from '../core/wrapped-token';
+import { load as bodyPart } from 'lazy:./body';
 import { load as generalPath } from 'lazy:./general';
 import { load as settings } from 'lazy:./settings';
 import { Log, Variable, Variables } from './variables';
@@ -19,7 +20,8 @@ import { Log, Variable, Variables } from './variables';
 export function region(r: NginxHTTPRequest): string {
   const v = r.variables;
   const payload = v[Variable.BearerPayload];
-  const found = payload ? routeToken(r, v, payload, 'bearer') : undefined;
+  // a token of at most its payload and two bounded segments (gateway.conf)
+  const found = payload ? routeToken(r, v, payload, payload.length + 2 + 2 * Segment.Max, 'bearer') : undefined;
   return found !== undefined ? found : generalPath().region(r, v);
 }
 
@@ -30,35 +32,56 @@ export function region(r: NginxHTTPRequest): string {
 export function routeBody(r: NginxHTTPRequest): void {
   const v = r.variables;
   const token = v[Variable.FormToken];
+  let body: string | undefined;
+  let found: string | undefined;
+  let field: TokenField | undefined;
   if (token) {
+    // nginx found "<field>.<payload>", of a token at most its payload and two bounded segments long
     const dot = token.indexOf('.');
-    const field = token.slice(0, dot) as TokenField;
-    const found = routeToken(r, v, token.slice(dot + 1), field);
-    if (found !== undefined) {
-      try {
-        const set = v[Setting.ContinueAtVariable];
-        const continueAt =
-          set === undefined
-            ? Setting.ContinueAt
-            : settings().settingValue(set, Setting.ContinueAtVariable, 'location', Setting.ContinueAt);
-        v[Variable.Region] = found;
-        v[Variable.Source] = field;
-        r.internalRedirect(continueAt);
-        return;
-      } catch (e) {
-        // a wrong setting: the general path logs it and fails closed
-      }
+    field = token.slice(0, dot) as TokenField;
+    const payload = token.slice(dot + 1);
+    found = routeToken(r, v, payload, payload.length + 2 + 2 * Segment.Max, field);
+  } else {
+    // a body nginx did not take apart: njs reads it (body.ts)
+    body = bodyPart().readBody(r);
+    const first = body === undefined ? undefined : bodyPart().firstToken(body);
+    if (first !== undefined) {
+      field = first.field;
+      found = routeToken(r, v, first.payload, first.length, field);
     }
   }
-  generalPath().routeBody(r, v);
+  if (found !== undefined && field !== undefined) {
+    try {
+      const set = v[Setting.ContinueAtVariable];
+      const continueAt =
+        set === undefined
+          ? Setting.ContinueAt
+          : settings().settingValue(set, Setting.ContinueAtVariable, 'location', Setting.ContinueAt);
+      v[Variable.Region] = found;
+      v[Variable.Source] = field;
+      r.internalRedirect(continueAt);
+      return;
+    } catch (e) {
+      // a wrong setting: the general path logs it and fails closed
+    }
+  }
+  // no region from a token: the general path decides, from the body too
+  generalPath().routeBody(r, v, token ? bodyPart().readBody(r) : body);
 }
 
 /**
  * The region of the table a wrapped token's payload names, found as the general path would find it and with
- * the log lines it would write; undefined to leave the request to the general path. The steps: the settings,
- * the token's claim, the table (with the region cookie), what to log.
+ * the log lines it would write; undefined to leave the request to the general path. `longest`: the most
+ * characters the whole token can have. The steps: the settings, the token's claim, the table (with the region
+ * cookie), what to log.
  */
-function routeToken(r: NginxHTTPRequest, v: Variables, payload: string, source: Source): string | undefined {
+function routeToken(
+  r: NginxHTTPRequest,
+  v: Variables,
+  payload: string,
+  longest: number,
+  source: Source,
+): string | undefined {
   // Settings left at their defaults, the common case, need no checking.
   let claim: string;
   let maxTokenBytes: number;
@@ -76,9 +99,8 @@ function routeToken(r: NginxHTTPRequest, v: Variables, payload: string, source: 
   } catch (e) {
     return undefined; // a wrong setting: the general path logs it and fails closed
   }
-  // nginx bounds the header and the signature, so a payload this short keeps the token within the limit. A
-  // longer one may not: the general path measures the token whole.
-  if (payload.length + 2 + 2 * Segment.Max > maxTokenBytes) {
+  // A token that may be over the limit: the general path measures it whole.
+  if (longest > maxTokenBytes) {
     return undefined;
   }
   const name = claimOf(payload, claim);

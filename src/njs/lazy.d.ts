@@ -6,3 +6,6 @@ declare module 'lazy:./general' {
 declare module 'lazy:./settings' {
   export function load(): typeof import('./settings');
 }
+declare module 'lazy:./body' {
+  export function load(): typeof import('./body');
+}
