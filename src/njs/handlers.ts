@@ -1,7 +1,7 @@
-// The njs entry points. Each tries its fast path first: the request's wrapped token, found by nginx (a bearer
-// token taken apart by gateway.conf, the token field of the commonest form POSTs found by http.conf), names a
-// region of the table. That answers nearly every token request with one decode of the token's payload. Any
-// other request (no usable token, a wrong setting) takes the general path (general.ts), which weighs every
+// The njs entry points. Each tries its fast path first: the request's wrapped token names a region of the table.
+// nginx finds the token (a bearer token taken apart by gateway.conf, the token field of the commonest form POSTs
+// found by http.conf), or for any other form body njs reads it (body.ts); then one decode of its payload answers.
+// Any other request (no usable token, a wrong setting) takes the general path (general.ts), which weighs every
 // source and logs why. A fast path answers only where the general path would give the same region, source and
 // log lines.
 import { Setting } from '../core/config';

@@ -41,7 +41,7 @@ export interface Gateway {
   sentinel: Upstream;
   /** Where it serves /metrics, when started with `metrics` on a runtime with a shared dictionary (njs 0.8+). */
   metrics?: Endpoint;
-  /** Its counters so far: /metrics, or without it the README's recipe over its access log. */
+  /** Its counters so far: /metrics, or without it the recipe of docs/configuration.md over its access log. */
   counters(): Promise<Counters>;
   /** Takes a region's upstream down (its port then refuses connections). */
   stopUpstream(key: string): Promise<void>;

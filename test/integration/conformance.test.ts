@@ -4,7 +4,7 @@
 // with method, target, headers and body intact, and its answer must come back unchanged. Each case also
 // checks the protocol, routing source and upstream in the access log and the warn lines in the error log.
 // A failing case's message carries the exchange and the gateway's error log. After the cases, each
-// gateway's counters (its /metrics, or on njs 0.7.9 the README's access-log recipe) must equal what the
+// gateway's counters (its /metrics, or on njs 0.7.9 the access-log recipe of docs/configuration.md) must equal what the
 // cases sent it, per region and source, and the disagreements among them. Where the gateways serve /metrics
 // (njs 0.8+), a real Prometheus scraped them all along (started with the topology): the counters it stored,
 // read from its HTTP API, must have grown by the same figures between a scrape before the first case and
@@ -325,7 +325,9 @@ describe('the gateways after the matrix', function () {
       'the ' +
         entry +
         ' gateway counted each request once, per region and source, and each disagreement (' +
-        (topology.gateways[entry].metrics ? 'its /metrics' : "the README's access-log recipe: no shared dictionary") +
+        (topology.gateways[entry].metrics
+          ? 'its /metrics'
+          : 'the access-log recipe of docs/configuration.md: no shared dictionary') +
         ')',
       async function (context) {
         const counted = await countedBy(entry);

@@ -39,7 +39,7 @@ function snippet(name: string): string {
   return readFileSync(new URL('../../nginx/' + name, import.meta.url), 'utf8');
 }
 
-/** Strings near region names, and the edges of the rule, for the checks that must agree with isRegionName. */
+/** Strings near region names, and the edges of the rule, for the checks that must agree with REGION_NAME. */
 const regionish = fc.stringMatching(/^[A-Za-z0-9_.:-]{0,70}$/);
 const REGION_NAME_EDGES = [
   '',

@@ -651,7 +651,7 @@ async function failover(at: Run): Promise<FaultResult[]> {
     const marked = accessLines(gw, /" 200 \d+ region=us source=(cookie|code) .* failover=idsvr_eu$/);
     if (marked.length !== 10)
       problems.push('expected 10 access-log lines "200 region=us ... failover=idsvr_eu", found ' + marked.length);
-    // The counters (/metrics, or on njs 0.7.9 the README's access-log recipe) against what was sent.
+    // The counters (/metrics, or on njs 0.7.9 the access-log recipe of docs/configuration.md) against what was sent.
     const sent = expectedCounters();
     for (const x of down)
       sent.request({
