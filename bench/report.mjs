@@ -578,6 +578,25 @@ export function formatInstructions(r) {
       );
     }
   }
+  const pr = r.per_request;
+  if (pr.cookie_metrics !== undefined && pr.router_bearer_1k_metrics !== undefined) {
+    lines.push('');
+    lines.push(
+      'With metrics (metrics-http.conf): cookie GET ' +
+        k(pr.cookie) +
+        ' -> ' +
+        k(pr.cookie_metrics) +
+        ' (' +
+        sk(pr.cookie_metrics - pr.cookie) +
+        '), bearer GET 1 KB ' +
+        k(pr.router_bearer_1k) +
+        ' -> ' +
+        k(pr.router_bearer_1k_metrics) +
+        ' (' +
+        sk(pr.router_bearer_1k_metrics - pr.router_bearer_1k) +
+        ').',
+    );
+  }
   const floors = ['floor_js_set', 'floor_js_content', 'plain_static_get'].filter(function (id) {
     return r.per_request[id] !== undefined;
   });

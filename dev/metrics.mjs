@@ -1,7 +1,7 @@
 // @ts-check
 // The router's metrics as the suites read them: the metrics includes added to a rendered example where the
 // runtime has a shared dictionary (njs 0.8+), the counters scraped from its /metrics, and on njs 0.7.9 the
-// same figures from the access log by the README's own recipe (run as written there, by sh and awk).
+// same figures from the access log by the recipe docs/configuration.md gives (run as written there, by sh and awk).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,28 +60,28 @@ export async function scrapeCounters(at) {
   return parseCounters(text);
 }
 
-/** The README's access-log recipe: the shell text between its metrics-recipe markers. */
-export function readmeRecipe() {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const m = /<!-- metrics-recipe:start -->\s*```sh\n([\s\S]*?)```\s*<!-- metrics-recipe:end -->/.exec(readme);
-  if (!m) throw new Error('README.md has no ```sh block between <!-- metrics-recipe:start/end --> markers');
+/** The access-log recipe of docs/configuration.md: the shell text between its metrics-recipe markers. */
+export function documentedRecipe() {
+  const doc = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
+  const m = /<!-- metrics-recipe:start -->\s*```sh\n([\s\S]*?)```\s*<!-- metrics-recipe:end -->/.exec(doc);
+  if (!m) throw new Error('docs/configuration.md has no ```sh block between <!-- metrics-recipe:start/end --> markers');
   return m[1];
 }
 
 /**
- * The figures the README's recipe gives for `log` (region_router access-log lines): run by this machine's
- * sh and awk over a file holding them, in place of the README's /var/log/nginx/access.log.
+ * The figures the documented recipe gives for `log` (region_router access-log lines): run by this machine's
+ * sh and awk over a file holding them, in place of its /var/log/nginx/access.log.
  * @param {string} logFile
  * @returns {Counters}
  */
 export function recipeCounters(logFile) {
-  const recipe = readmeRecipe();
+  const recipe = documentedRecipe();
   if (!recipe.includes('/var/log/nginx/access.log'))
-    throw new Error('the README recipe no longer reads /var/log/nginx/access.log');
+    throw new Error('the recipe of docs/configuration.md no longer reads /var/log/nginx/access.log');
   const r = spawnSync('sh', ['-c', recipe.split('/var/log/nginx/access.log').join('"$1"'), 'recipe', logFile], {
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error('the README recipe failed: ' + r.stderr);
+  if (r.status !== 0) throw new Error('the recipe of docs/configuration.md failed: ' + r.stderr);
   return parseCounters(r.stdout);
 }
 
