@@ -58,10 +58,46 @@ export const enum Unreadable {
  * base64url alphabet (readRegionClaim checks it; for the fast paths nginx's regexes or body.ts have).
  */
 export function claimOf(segment: string, claim: string): string | Unreadable {
-  const text = decodeSegment(segment);
-  if (text === undefined) {
+  // 1. The payload's bytes, a character each, by each runtime's cheapest decoder (docs/costs.md, "Decoding a
+  // payload"). Every njs decoder stops at the first character it can't read, so a strict segment (no padding,
+  // a length that whole bytes make) is one that decodes to exactly floor(length * 3 / 4) bytes.
+  const bytes = (segment.length * 3) >> 2;
+  if (segment.length % 4 === 1) {
     return Unreadable.NotBase64url;
   }
+  let text: string | undefined;
+  if (ON_NJS_ENGINE) {
+    const bytesFrom = (String as unknown as BytesFrom).bytesFrom;
+    if (bytesFrom !== undefined) {
+      // njs 0.7.9
+      text = bytesFrom(segment, 'base64url');
+      if (text.length !== bytes) {
+        return Unreadable.NotBase64url;
+      }
+    } else {
+      // atob reads the standard alphabet: a segment with '-' or '_' (in ASCII JSON only where a '>', '?', '~' or
+      // DEL ends a group of three bytes) makes it throw, and Buffer reads it below, as it does fewer bytes (an
+      // njs whose atob drops an unpadded last group: nginx/njs issue 695). A character per byte where Buffer's
+      // toString() decodes UTF-8: the claim is the same, as JSON's structure is ASCII and a byte above 0x7f can
+      // stand only inside a string, where either way it makes no region name.
+      try {
+        text = atob(segment);
+      } catch (e) {
+        text = undefined;
+      }
+      if (text !== undefined && text.length !== bytes) {
+        text = undefined;
+      }
+    }
+  }
+  if (text === undefined) {
+    const decoded = Buffer.from(segment, 'base64url');
+    if (decoded.length !== bytes) {
+      return Unreadable.NotBase64url;
+    }
+    text = decoded.toString();
+  }
+  // 2. The payload: a JSON object.
   let payload: unknown;
   try {
     payload = JSON.parse(text);
@@ -73,7 +109,7 @@ export function claimOf(segment: string, claim: string): string | Unreadable {
   if (typeof payload !== 'object' || payload === null || (text[0] !== '{' && Array.isArray(payload))) {
     return Unreadable.NotObject;
   }
-  // A string here is the payload's own member: nothing that objects inherit is a string.
+  // 3. The claim: a non-empty string, the payload's own member (nothing that objects inherit is a string).
   const value = (payload as Record<string, unknown>)[claim];
   if (typeof value === 'string' && value.length > 0) {
     return value;
@@ -84,42 +120,6 @@ export function claimOf(segment: string, claim: string): string | Unreadable {
 /** njs 0.7.9's String.bytesFrom (gone in 0.8): decodes straight to a string, a character per byte. */
 interface BytesFrom {
   bytesFrom?: (text: string, encoding: string) => string;
-}
-
-/**
- * The bytes a segment of the base64url alphabet encodes, a character each; undefined unless it is strict
- * base64url (no padding, a length that whole bytes make). Every njs decoder stops at the first character it
- * can't read, so a strict segment is one that decodes to exactly floor(length * 3 / 4) bytes. Each runtime gets
- * its cheapest decoder (docs/costs.md, "Decoding a payload"): Buffer under QuickJS; on the njs engine
- * String.bytesFrom where it exists (0.7.9), else atob, and Buffer for what atob can't read.
- */
-function decodeSegment(segment: string): string | undefined {
-  const bytes = (segment.length * 3) >> 2;
-  if (segment.length % 4 === 1) {
-    return undefined;
-  }
-  if (ON_NJS_ENGINE) {
-    const bytesFrom = (String as unknown as BytesFrom).bytesFrom;
-    if (bytesFrom !== undefined) {
-      const text = bytesFrom(segment, 'base64url');
-      return text.length === bytes ? text : undefined;
-    }
-    // atob reads the standard alphabet: a segment with '-' or '_' (in ASCII JSON only where a '>', '?', '~' or
-    // DEL ends a group of three bytes) makes it throw, and Buffer reads it below. It gives a character per byte
-    // where Buffer's toString() decodes UTF-8: the claim is the same, as JSON's structure is ASCII and a byte
-    // above 0x7f can stand only inside a string, where either way it makes no region name.
-    try {
-      const text = atob(segment);
-      if (text.length === bytes) {
-        return text;
-      }
-    } catch (e) {
-      // not the standard alphabet: Buffer decides, as for fewer bytes than that (an njs whose atob drops an
-      // unpadded last group: nginx/njs issue 695)
-    }
-  }
-  const decoded = Buffer.from(segment, 'base64url');
-  return decoded.length === bytes ? decoded.toString() : undefined;
 }
 
 /**
