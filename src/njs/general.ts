@@ -78,9 +78,10 @@ function decideOrFail(r: NginxHTTPRequest, v: Variables, view: RequestView): Dec
 
 /** js_set $rr_js_region: requests routed by headers and query (Authorization, id_token_hint, cookie). */
 export function region(r: NginxHTTPRequest, v: Variables): string {
-  if (v[Variable.Headers] === '') {
-    // gateway.conf sets it in every server that includes it: routing works without, but every request then
-    // enters njs, cookie requests too
+  if (v[Variable.Headers] === '' && v[Variable.Gateway]) {
+    // A gateway's server {} (it names itself in the failover table) without gateway.conf, which sets $rr_headers:
+    // routing works, but every request enters njs, cookie requests too. Other servers' requests reach here only
+    // to be counted (metrics-http.conf), and are not gateways.
     r.error(Log.Prefix + 'this server {} does not include region-router/gateway.conf: every request enters njs');
   }
   const decision = decide(r, v, headerView(v));

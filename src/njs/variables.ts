@@ -19,6 +19,8 @@ export const enum Variable {
   Lookup = 'rr_lookup',
   Region = 'region_router_region',
   Source = 'region_router_source',
+  /** The gateway a server {} names itself in the failover table (`set $region_router_gateway identity;`). */
+  Gateway = 'region_router_gateway',
   /** '-', or the upstream a request failed over to (gateway.conf). */
   Failover = 'region_router_failover',
   /** '', or the cookie's region where a wrapped token named another one (metrics and the access log). */

@@ -11,6 +11,7 @@ import type { ExampleGateway } from './example-gateway';
 let gateway: ExampleGateway;
 let apiWithout = '';
 let identityWithout = '';
+let notGateway = '';
 
 /** A snippet of nginx/, included by its path. */
 function include(name: string): string {
@@ -20,20 +21,21 @@ function include(name: string): string {
 beforeAll(async function () {
   const api = await freePort();
   const identity = await freePort();
+  const other = await freePort();
   apiWithout = 'http://127.0.0.1:' + api;
   identityWithout = 'http://127.0.0.1:' + identity;
-  // Two gateways of the example's http {} that leave gateway.conf out of their server {}.
+  notGateway = 'http://127.0.0.1:' + other;
   gateway = await startExampleGateway(
-    'server { listen 127.0.0.1:' +
-      api +
-      '; location / { ' +
-      include('api-location.conf') +
-      ' proxy_pass http://$api_upstream; } }\n' +
-      'server { listen 127.0.0.1:' +
-      identity +
-      '; location / { ' +
-      include('identity-location.conf') +
-      ' proxy_pass http://$identity_upstream; } location @region_router_proxy { proxy_pass http://$identity_upstream; } }',
+    [
+      // two gateways that leave gateway.conf out of their server {}
+      'server { listen 127.0.0.1:' + api + '; set $region_router_gateway api;',
+      '  location / { ' + include('api-location.conf') + ' proxy_pass http://$api_upstream; } }',
+      'server { listen 127.0.0.1:' + identity + '; set $region_router_gateway identity;',
+      '  location / { ' + include('identity-location.conf') + ' proxy_pass http://$identity_upstream; }',
+      '  location @region_router_proxy { proxy_pass http://$identity_upstream; } }',
+      // a server that is no gateway, whose requests still have a region (metrics-http.conf counts them by it)
+      'server { listen 127.0.0.1:' + other + '; location / { return 200 "$region_router_region\\n"; } }',
+    ].join('\n'),
   );
 });
 
@@ -68,6 +70,13 @@ it('a server without gateway.conf still routes, and the error log names the miss
   expect(gateway.nginx.errorLog()).toMatch(
     /\[error\].*region_router: this server \{\} does not include region-router\/gateway\.conf: every request enters njs/,
   );
+});
+
+it('a server that is no gateway is not taken for one', async function () {
+  const before = gateway.nginx.errorLog().length;
+  const res = await fetch(notGateway + '/static', { headers: { cookie: 'zone=us' } });
+  expect(await res.text()).toBe('us\n');
+  expect(gateway.nginx.errorLog().slice(before)).not.toMatch(/region_router: /);
 });
 
 it('a form POST to an identity server without gateway.conf fails, logged as failed, not as routed', async function () {
