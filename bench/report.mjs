@@ -475,6 +475,11 @@ const sk = function (n) {
 };
 
 /** The Markdown table of one runtime's instruction counts. */
+/** Instructions per request before and after, and the difference: "31.0k -> 31.1k (+0.1k)". */
+function change(before, after) {
+  return k(before) + ' -> ' + k(after) + ' (' + sk(after - before) + ')';
+}
+
 export function formatInstructions(r) {
   const lines = [];
   lines.push('#### ' + title(r));
@@ -557,25 +562,13 @@ export function formatInstructions(r) {
           ' | ' +
           ratio(c.over_baseline) +
           ' | ' +
-          k(then) +
-          ' -> ' +
-          k(now) +
-          ' (' +
-          sk(now - then) +
-          ') |',
+          change(then, now) +
+          ' |',
       );
     }
     if (r.per_request.cookie_baseline !== undefined && r.per_request.cookie !== undefined) {
       lines.push('');
-      lines.push(
-        'Cookie GET: ' +
-          k(r.per_request.cookie_baseline) +
-          ' then, ' +
-          k(r.per_request.cookie) +
-          ' now (' +
-          sk(r.per_request.cookie - r.per_request.cookie_baseline) +
-          ').',
-      );
+      lines.push('Cookie GET, then -> now: ' + change(r.per_request.cookie_baseline, r.per_request.cookie) + '.');
     }
   }
   const pr = r.per_request;
@@ -583,18 +576,10 @@ export function formatInstructions(r) {
     lines.push('');
     lines.push(
       'With metrics (metrics-http.conf): cookie GET ' +
-        k(pr.cookie) +
-        ' -> ' +
-        k(pr.cookie_metrics) +
-        ' (' +
-        sk(pr.cookie_metrics - pr.cookie) +
-        '), bearer GET 1 KB ' +
-        k(pr.router_bearer_1k) +
-        ' -> ' +
-        k(pr.router_bearer_1k_metrics) +
-        ' (' +
-        sk(pr.router_bearer_1k_metrics - pr.router_bearer_1k) +
-        ').',
+        change(pr.cookie, pr.cookie_metrics) +
+        ', bearer GET 1 KB ' +
+        change(pr.router_bearer_1k, pr.router_bearer_1k_metrics) +
+        '.',
     );
   }
   const floors = ['floor_js_set', 'floor_js_content', 'plain_static_get'].filter(function (id) {
