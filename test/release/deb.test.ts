@@ -9,7 +9,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { get, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,8 @@ import { freePort } from '../../dev/ports.mjs';
 import { ensureImage, runInImage } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 import { packageRelease } from '../../packaging/package.mjs';
+import { answer, inContainer, readmeWiring } from './release-gateway';
+import type { Run } from './release-gateway';
 
 const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const NEXT = VERSION + '+next'; // a newer build: sorts after VERSION for dpkg
@@ -36,8 +37,6 @@ const upstreams: EchoUpstream[] = [];
 const upstreamPort: Record<string, number> = {};
 let usToken = '';
 const started = Date.now();
-
-interface Run { status: number | null; stdout: string; stderr: string; output: string }
 
 /** The newer build: the same package with version NEXT and a line more in http.conf, repacked with dpkg-deb. */
 function repackNext(from: string, to: string): void {
@@ -60,53 +59,6 @@ function repackNext(from: string, to: string): void {
   }
 }
 
-/** The README's wiring block, with this test's listeners and upstreams (no TLS: plain HTTP on 127.0.0.1). */
-function readmeWiring(identity: number, api: number): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const m = /```nginx\n(# \/etc\/nginx\/conf\.d\/region-router\.conf\n[\s\S]*?)```/.exec(readme);
-  if (!m) throw new Error('README.md no longer has the ```nginx block starting "# /etc/nginx/conf.d/region-router.conf"');
-  let conf = m[1];
-  const listens = conf.match(/listen 443 ssl;/g) || [];
-  if (listens.length !== 2) throw new Error('README wiring: expected two `listen 443 ssl;` lines, found ' + listens.length);
-  let n = 0;
-  conf = conf.replace(/listen 443 ssl;/g, function () { return 'listen 127.0.0.1:' + (n++ === 0 ? identity : api) + ';'; });
-  conf = conf.replace(/^\s*ssl_certificate(_key)? .*\n/gm, '');
-  for (const name of ['idsvr_eu', 'idsvr_us', 'api_eu', 'api_us']) {
-    const line = new RegExp('(upstream ' + name + '\\s*\\{\\s*server )\\S+;');
-    if (!line.test(conf)) throw new Error('README wiring: no `upstream ' + name + ' { server ...; }`');
-    conf = conf.replace(line, '$1127.0.0.1:' + upstreamPort[name] + ';');
-  }
-  return conf;
-}
-
-/** region/service of the echo upstream that answered, else the status, 'refused' or 'reset'. A new connection
- * each time (a pooled one may have been closed by a reload). */
-function answer(port: number, path: string, headers: Record<string, string> = {}, body?: string): Promise<string> {
-  return new Promise(function (resolve, reject) {
-    const options = { host: '127.0.0.1', port, path, headers: { ...headers }, agent: false as const, method: body === undefined ? 'GET' : 'POST' };
-    if (body !== undefined) {
-      options.headers['content-type'] = 'application/x-www-form-urlencoded';
-      options.headers['content-length'] = String(Buffer.byteLength(body));
-    }
-    const req = (body === undefined ? get : request)(options, function (res) {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', function (d) { text += d; });
-      res.on('end', function () {
-        if (res.statusCode !== 200) { resolve(String(res.statusCode)); return; }
-        const echo = JSON.parse(text) as { region: string; service: string };
-        resolve(echo.region + '/' + echo.service);
-      });
-    });
-    req.on('error', function (e: NodeJS.ErrnoException) {
-      if (e.code === 'ECONNREFUSED') resolve('refused');
-      else if (e.code === 'ECONNRESET') resolve('reset');
-      else reject(e);
-    });
-    req.end(body);
-  });
-}
-
 describe.each(RELEASES)('the Debian package on %s', function (release) {
   const container = 'njs-region-router-deb-test-' + release + '-' + process.pid;
   let docker: ChildProcess | undefined;
@@ -115,15 +67,7 @@ describe.each(RELEASES)('the Debian package on %s', function (release) {
   let wiring = '';
   let versions = '';
 
-  function sh(script: string, input?: string): Run {
-    const r = spawnSync('docker', ['exec', '-i', container, 'sh', '-c', script], { encoding: 'utf8', input: input ?? '', timeout: 120000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
-  }
-  function must(script: string, input?: string): string {
-    const r = sh(script, input);
-    if (r.status !== 0) throw new Error('in the ' + release + ' container: ' + script + '\nexit ' + r.status + '\n' + r.output);
-    return r.stdout;
-  }
+  const { sh, must } = inContainer(container, 120000, 'the ' + release + ' container');
   /** apt-get, as a user runs it, non-interactive, with stdin closed: a conffile prompt would fail it. apt runs
    * dpkg on a pseudo-terminal: what the maintainer scripts print, to stdout or stderr, is in its stdout, with
    * CR LF line ends; `output` has them as LF. */
@@ -163,7 +107,7 @@ describe.each(RELEASES)('the Debian package on %s', function (release) {
   beforeAll(async function () {
     identityPort = await freePort();
     apiPort = await freePort();
-    wiring = readmeWiring(identityPort, apiPort);
+    wiring = readmeWiring(upstreamPort, identityPort, apiPort);
     const { tag } = ensureImage(release, { log: console.log });
     const run = runInImage(tag, ['sleep', 'infinity'], { name: container, mounts: [out] });
     docker = spawn(run.cmd, run.args, { stdio: 'ignore' });

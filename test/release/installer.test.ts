@@ -5,7 +5,7 @@
 // --reload with nginx stopped, another prefix, uninstall, purge. region-router-check runs on its own too, from
 // /usr/local/bin without the release directory, as a Debian package would ship it.
 import { spawn, spawnSync } from 'node:child_process';
-import { get, request } from 'node:http';
+import { request } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ import { ensureImage, runInImage } from '../../dev/runtimes.mjs';
 import { mintWrappedToken } from '../../dev/tokens.mjs';
 import { ensureDockerEngine } from '../../dev/docker-engine.mjs';
 import { packageRelease } from '../../packaging/package.mjs';
+import { answer, inContainer, readmeWiring } from './release-gateway';
+import type { Run } from './release-gateway';
 
 const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const RELEASE = '/tmp/njs-region-router-' + VERSION; // unpacked inside the container
@@ -34,19 +36,7 @@ let identityPort = 0;
 let apiPort = 0;
 let usToken = '';
 
-interface Run { status: number | null; stdout: string; stderr: string; output: string }
-
-/** A shell script inside the container (dash, Debian's /bin/sh), with `input` on its stdin. */
-function sh(script: string, input?: string): Run {
-  const r = spawnSync('docker', ['exec', '-i', CONTAINER, 'sh', '-c', script], { encoding: 'utf8', input, timeout: 60000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
-}
-
-function must(script: string, input?: string): string {
-  const r = sh(script, input);
-  if (r.status !== 0) throw new Error('in the container: ' + script + '\nexit ' + r.status + '\n' + r.output);
-  return r.stdout;
-}
+const { sh, must } = inContainer(CONTAINER, 60000);
 
 /** install.sh of a release directory in the container, run by dash. */
 function install(args: string, release = RELEASE): Run {
@@ -56,48 +46,6 @@ function install(args: string, release = RELEASE): Run {
 /** sha256 of every file under the directories, to show that a step changed nothing. */
 function fingerprint(dirs = '/etc/nginx'): string {
   return must('find ' + dirs + ' -type f | sort | xargs sha256sum');
-}
-
-/** The README's wiring block, with this test's listeners and upstreams (no TLS: plain HTTP on 127.0.0.1). */
-function readmeWiring(configDir: string, identity: number, api: number): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const m = /```nginx\n(# \/etc\/nginx\/conf\.d\/region-router\.conf\n[\s\S]*?)```/.exec(readme);
-  if (!m) throw new Error('README.md no longer has the ```nginx block starting "# /etc/nginx/conf.d/region-router.conf"');
-  let conf = m[1];
-  const listens = conf.match(/listen 443 ssl;/g) || [];
-  if (listens.length !== 2) throw new Error('README wiring: expected two `listen 443 ssl;` lines, found ' + listens.length);
-  let n = 0;
-  conf = conf.replace(/listen 443 ssl;/g, function () { return 'listen 127.0.0.1:' + (n++ === 0 ? identity : api) + ';'; });
-  conf = conf.replace(/^\s*ssl_certificate(_key)? .*\n/gm, '');
-  for (const name of ['idsvr_eu', 'idsvr_us', 'api_eu', 'api_us']) {
-    const line = new RegExp('(upstream ' + name + '\\s*\\{\\s*server )\\S+;');
-    if (!line.test(conf)) throw new Error('README wiring: no `upstream ' + name + ' { server ...; }`');
-    conf = conf.replace(line, '$1127.0.0.1:' + upstreamPort[name] + ';');
-  }
-  return conf.split('/etc/nginx/').join(configDir + '/');
-}
-
-/** Which region/service answered, the status when no upstream did, 'refused', or 'reset'. A new connection each
- * time: a pooled one may have been closed by a reload. 'reset': during a reload that closes the listener (the
- * uninstall steps), a connection the old worker's socket had queued is reset as it exits; `until` asks again. */
-function answer(port: number, path: string, headers: Record<string, string> = {}): Promise<string> {
-  return new Promise(function (resolve, reject) {
-    const req = get({ host: '127.0.0.1', port, path, headers, agent: false }, function (res) {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', function (d) { text += d; });
-      res.on('end', function () {
-        if (res.statusCode !== 200) { resolve(String(res.statusCode)); return; }
-        const echo = JSON.parse(text) as { region: string; service: string };
-        resolve(echo.region + '/' + echo.service);
-      });
-    });
-    req.on('error', function (e: NodeJS.ErrnoException) {
-      if (e.code === 'ECONNREFUSED') resolve('refused');
-      else if (e.code === 'ECONNRESET') resolve('reset');
-      else reject(e);
-    });
-  });
 }
 
 /** The status of a form POST (what token requests and login forms send): 200 when an upstream answered, or 'refused'. */
@@ -225,7 +173,7 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
         .map(function (n) { return '/etc/nginx/region-router/' + n + '.conf'; })).sort());
     expect(must('stat -c %a /etc/nginx/njs/region-router.js /etc/nginx/njs/region-router-metrics.js /etc/nginx/region-router/http.conf')).toBe('644\n644\n644\n');
 
-    must('cat > /etc/nginx/conf.d/region-router.conf', readmeWiring('/etc/nginx', identityPort, apiPort));
+    must('cat > /etc/nginx/conf.d/region-router.conf', readmeWiring(upstreamPort, identityPort, apiPort));
     const check = install('--check');
     expect(check.status, check.output).toBe(0);
     expect(check.stdout).toContain('check: regions eu, us (/etc/nginx/region-router/regions.conf); each has an upstream in $identity_upstream, $api_upstream; default region eu');
@@ -490,7 +438,7 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
     expect(fresh.status, fresh.output).toBe(0);
     expect(must('ls /srv/gw/njs /srv/gw/region-router')).toContain('region-router.js');
 
-    must('cat > /srv/gw/conf.d/region-router.conf', readmeWiring('/srv/gw', identity, api));
+    must('cat > /srv/gw/conf.d/region-router.conf', readmeWiring(upstreamPort, identity, api, '/srv/gw'));
     const again = install(gw + ' --reload');
     expect(again.status, again.output).toBe(0);
     expect(again.stdout).toContain('check: regions eu, us (/srv/gw/region-router/regions.conf)');
@@ -512,7 +460,7 @@ describe('install.sh against nginx with a stock Debian /etc/nginx', function () 
     expect(refused.stdout).toBe('');
     // The first place, and how many more: the wiring's includes of what would go (regions.conf stays), not the
     // import of region-router.js inside http.conf, which goes too
-    const more = readmeWiring('/etc/nginx', identityPort, apiPort).split('\n').filter(function (l) { return /^\s*include region-router\/(?!regions\.conf)/.test(l); }).length - 1;
+    const more = readmeWiring(upstreamPort, identityPort, apiPort).split('\n').filter(function (l) { return /^\s*include region-router\/(?!regions\.conf)/.test(l); }).length - 1;
     expect(refused.stderr).toMatch(new RegExp('^install\\.sh: not uninstalled, nothing changed: /etc/nginx/conf\\.d/region-router\\.conf:\\d+ still includes ' +
       '/etc/nginx/region-router/\\S+\\.conf \\(and ' + more + ' more\\); remove the region-router includes, js_path and upstream maps from your configuration first\n$'));
     expect(fingerprint()).toBe(files);
