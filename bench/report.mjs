@@ -187,6 +187,16 @@ const ratio = function (r) {
   return r === undefined ? '' : r.toFixed(2) + 'x';
 };
 
+/** A Markdown table row of these cells. */
+function row(cells) {
+  return '| ' + cells.join(' | ') + ' |';
+}
+
+/** A cell's verdict against the 1.0x target: met, **missed**, or nothing where it was not measured. */
+function metText(met) {
+  return met === undefined ? '' : met ? 'met' : '**missed**';
+}
+
 function diffText(d) {
   if (!d) return '';
   return (
@@ -300,25 +310,17 @@ export function formatTiming(r) {
   lines.push('|---|---|---:|---:|---:|---:|---:|---|---|');
   for (const c of r.cells) {
     lines.push(
-      '| ' +
-        c.path +
-        ' | ' +
-        sizeLabel(c.size) +
-        ' | ' +
-        f1(c.static_us) +
-        ' | ' +
-        s1(c.router_added_us) +
-        ' | ' +
-        s1(c.minimal_added_us) +
-        ' | ' +
-        s1(c.lua_added_us) +
-        ' | ' +
-        ratio(c.ratio) +
-        ' | ' +
-        (c.met === undefined ? '' : c.met ? 'met' : '**missed**') +
-        ' | ' +
-        diffText(c.router_minus_minimal) +
-        ' |',
+      row([
+        c.path,
+        sizeLabel(c.size),
+        f1(c.static_us),
+        s1(c.router_added_us),
+        s1(c.minimal_added_us),
+        s1(c.lua_added_us),
+        ratio(c.ratio),
+        metText(c.met),
+        diffText(c.router_minus_minimal),
+      ]),
     );
   }
   lines.push('');
@@ -330,9 +332,7 @@ export function formatTiming(r) {
     );
     lines.push('|---|---:|---:|---|');
     for (const c of r.cookie) {
-      lines.push(
-        '| ' + c.regions + ' regions | ' + f1(c.map_us) + ' | ' + f1(c.cookie_us) + ' | ' + diffText(c.added) + ' |',
-      );
+      lines.push(row([c.regions + ' regions', f1(c.map_us), f1(c.cookie_us), diffText(c.added)]));
     }
     lines.push('');
   }
@@ -398,21 +398,15 @@ export function formatTiming(r) {
   lines.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const v of Object.values(r.variants)) {
     lines.push(
-      '| ' +
-        v.label +
-        ' | ' +
-        f1(v.cpu_us) +
-        ' | ' +
-        f1(v.cpu_us_best) +
-        ' | ' +
-        pct(v.cpu_spread) +
-        ' | ' +
-        f0(v.rps) +
-        ' | ' +
-        (v.p99_us / 1000).toFixed(2) +
-        ' | ' +
-        pct(v.gateway_busy) +
-        ' |',
+      row([
+        v.label,
+        f1(v.cpu_us),
+        f1(v.cpu_us_best),
+        pct(v.cpu_spread),
+        f0(v.rps),
+        (v.p99_us / 1000).toFixed(2),
+        pct(v.gateway_busy),
+      ]),
     );
   }
   lines.push('');
@@ -503,23 +497,16 @@ export function formatInstructions(r) {
   lines.push('|---|---|---:|---:|---:|---:|---:|---|');
   for (const c of r.cells) {
     lines.push(
-      '| ' +
-        c.path +
-        ' | ' +
-        sizeLabel(c.size) +
-        ' | ' +
-        k(c.static) +
-        ' | ' +
-        sk(c.router_added) +
-        ' | ' +
-        sk(c.minimal_added) +
-        ' | ' +
-        sk(c.lua_added) +
-        ' | ' +
-        ratio(c.ratio) +
-        ' | ' +
-        (c.met === undefined ? '' : c.met ? 'met' : '**missed**') +
-        ' |',
+      row([
+        c.path,
+        sizeLabel(c.size),
+        k(c.static),
+        sk(c.router_added),
+        sk(c.minimal_added),
+        sk(c.lua_added),
+        ratio(c.ratio),
+        metText(c.met),
+      ]),
     );
   }
   lines.push('');
@@ -551,19 +538,14 @@ export function formatInstructions(r) {
       const then = r.per_request['router_' + c.path + '_' + c.size + '_baseline'];
       const now = r.per_request['router_' + c.path + '_' + c.size];
       lines.push(
-        '| ' +
-          c.path +
-          ' | ' +
-          sizeLabel(c.size) +
-          ' | ' +
-          sk(c.baseline_added) +
-          ' | ' +
-          sk(c.router_added) +
-          ' | ' +
-          ratio(c.over_baseline) +
-          ' | ' +
-          change(then, now) +
-          ' |',
+        row([
+          c.path,
+          sizeLabel(c.size),
+          sk(c.baseline_added),
+          sk(c.router_added),
+          ratio(c.over_baseline),
+          change(then, now),
+        ]),
       );
     }
     if (r.per_request.cookie_baseline !== undefined && r.per_request.cookie !== undefined) {
