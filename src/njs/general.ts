@@ -109,6 +109,3 @@ export function routeBody(r: NginxHTTPRequest, v: Variables, body: string | unde
   v[Variable.Region] = decision === undefined ? '' : decision.region;
   r.internalRedirect(continueAt);
 }
-
-// What the fast paths need from here now and then: the warning for a cookie that names another region.
-export { disagreement } from '../core/region';

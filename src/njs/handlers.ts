@@ -10,7 +10,7 @@ import { Notes, Source } from '../core/region';
 import { claimOf, ON_NJS_ENGINE, Segment } from '../core/wrapped-token';
 import { load as bodyPart } from 'lazy:./body';
 import { load as generalPath } from 'lazy:./general';
-import { load as settings } from 'lazy:./settings';
+import { load as occasional } from 'lazy:./occasional';
 import { Log, Variable, Variables } from './variables';
 
 /**
@@ -56,7 +56,7 @@ export function routeBody(r: NginxHTTPRequest): void {
       const continueAt =
         set === undefined
           ? Setting.ContinueAt
-          : settings().settingValue(set, Setting.ContinueAtVariable, 'location', Setting.ContinueAt);
+          : occasional().settingValue(set, Setting.ContinueAtVariable, 'location', Setting.ContinueAt);
       v[Variable.Region] = found;
       v[Variable.Source] = field;
       r.internalRedirect(continueAt);
@@ -91,11 +91,11 @@ function routeToken(
     claim =
       claimSet === undefined
         ? Setting.Claim
-        : settings().settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.Claim);
+        : occasional().settingValue(claimSet, Setting.ClaimVariable, 'claim', Setting.Claim);
     maxTokenBytes =
       maxSet === undefined
         ? Setting.MaxTokenBytes
-        : settings().settingValue(maxSet, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.MaxTokenBytes);
+        : occasional().settingValue(maxSet, Setting.MaxTokenBytesVariable, 'tokenBytes', Setting.MaxTokenBytes);
   } catch (e) {
     return undefined; // a wrong setting: the general path logs it and fails closed
   }
@@ -119,7 +119,7 @@ function routeToken(
   if (cookie !== '' && cookieRegion === '') {
     r.log(Log.Prefix + Notes.CookieNotUsed);
   } else if (cookieRegion !== '' && cookieRegion !== region) {
-    r.warn(Log.Prefix + generalPath().disagreement(cookieRegion, source, region));
+    r.warn(Log.Prefix + occasional().disagreement(cookieRegion, source, region));
     v[Variable.Disagreement] = cookieRegion;
   }
   return region;

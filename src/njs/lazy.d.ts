@@ -3,8 +3,8 @@
 declare module 'lazy:./general' {
   export function load(): typeof import('./general');
 }
-declare module 'lazy:./settings' {
-  export function load(): typeof import('./settings');
+declare module 'lazy:./occasional' {
+  export function load(): typeof import('./occasional');
 }
 declare module 'lazy:./body' {
   export function load(): typeof import('./body');
